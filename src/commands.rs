@@ -1,0 +1,343 @@
+//! The subcommands: each turns resolved arguments into output and an exit code.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::cli::{CheckArgs, ColorChoice, ExplainArgs, PackArgs, RulesArgs, TestRulesArgs};
+use crate::diagnostic::InputError;
+use crate::engine::Engine;
+use crate::extract::FileKind;
+use crate::lint::{check_text, example_failures, ExampleFailure};
+use crate::report::{self, FileOutcome, Format, HumanRenderer, RunReport};
+use crate::rules::{load_rule_set, PackError, RuleKind};
+use crate::source::{self, ReadError};
+use crate::walk::{collect_inputs, Input};
+
+/// Process exit codes (PRODUCT.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Clean = 0,
+    Findings = 1,
+    Error = 2,
+}
+
+/// A failure that ends the run with exit code 2, rendered by miette.
+pub type Fatal = miette::Report;
+
+/// Loads the packs and builds the engine; user packs' examples are checked too.
+pub fn load_engine(args: &PackArgs, builtin: bool) -> Result<Engine, Fatal> {
+    let mut set = load_rule_set(&args.pack_dirs, builtin).map_err(|e| miette::Report::new(*e))?;
+    for id in &args.packs {
+        if !set.packs.iter().any(|p| &p.id == id) {
+            let known: Vec<&str> = set.packs.iter().map(|p| p.id.as_str()).collect();
+            return Err(miette::miette!(
+                "unknown pack `{id}`; known packs: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    set.retain_packs(&args.packs);
+    let engine = Engine::new(set).map_err(|e| miette::miette!("cannot build the engine: {e}"))?;
+    if let Some(failure) = example_failures(&engine, true).first() {
+        return Err(miette::Report::new(*example_error(&engine, failure)));
+    }
+    Ok(engine)
+}
+
+fn example_error(engine: &Engine, failure: &ExampleFailure) -> Box<PackError> {
+    let set = engine.rules();
+    let rule = &set.rules[failure.rule];
+    let (example, what) = if failure.bad {
+        (
+            &rule.bad[failure.example],
+            "this `bad` example does not fire the rule",
+        )
+    } else {
+        (
+            &rule.good[failure.example],
+            "this `good` example fires the rule",
+        )
+    };
+    PackError::at(
+        &set.sources[example.loc.source],
+        Some(example.loc),
+        format!("rule {}: {what}", rule.id),
+    )
+}
+
+pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
+    let engine = load_engine(&args.packs, true)?;
+    let (inputs, walk_errors) = collect_inputs(&args.paths, &args.stdin_filename);
+    let stdin_text = if inputs.iter().any(|i| matches!(i, Input::Stdin(_))) {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| miette::miette!("cannot read standard input: {e}"))?;
+        Some(source::decode(bytes))
+    } else {
+        None
+    };
+    let keep_text = args.format == Format::Human;
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
+    let files: Vec<FileOutcome> = pool.install(|| {
+        inputs
+            .par_iter()
+            .filter_map(|input| check_input(&engine, input, stdin_text.as_ref(), keep_text))
+            .collect()
+    });
+    let report = RunReport {
+        files,
+        errors: walk_errors,
+    };
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = match args.format {
+        Format::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            report::write_human(&mut out, &report, &HumanRenderer::new(color, 100))
+        }
+        Format::Json => report::write_json(&mut out, &report),
+        Format::Jsonl => report::write_jsonl(&mut out, &report),
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => {}
+        // A closed pipe (`hegui check | head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(miette::miette!("cannot write output: {e}")),
+    }
+
+    if report.checked() == 0 && report.all_errors().next().is_some() {
+        return Ok(Exit::Error);
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| report.findings().any(|f| f.severity >= t));
+    Ok(if failing { Exit::Findings } else { Exit::Clean })
+}
+
+/// Reads and checks one input. A binary file met while walking a directory is skipped.
+fn check_input(
+    engine: &Engine,
+    input: &Input,
+    stdin_text: Option<&Result<String, ReadError>>,
+    keep_text: bool,
+) -> Option<FileOutcome> {
+    let path = input.display().to_string();
+    let (read, kind) = match input {
+        Input::Stdin(name) => (
+            match stdin_text {
+                Some(Ok(t)) => Ok(t.clone()),
+                Some(Err(e)) => Err(e.to_string()),
+                None => Err("standard input was not read".to_string()),
+            },
+            FileKind::from_path(name.as_ref()).unwrap_or(FileKind::Text),
+        ),
+        Input::File(_, file, explicit) => match source::read_text(file) {
+            Err(ReadError::Binary) if !explicit => return None,
+            read => (
+                read.map_err(|e| e.to_string()),
+                FileKind::from_path(file).unwrap_or(FileKind::Text),
+            ),
+        },
+    };
+    let text = match read {
+        Ok(text) => text,
+        Err(message) => {
+            return Some(FileOutcome {
+                error: Some(InputError {
+                    path: path.clone(),
+                    message,
+                }),
+                path,
+                text: None,
+                findings: Vec::new(),
+            })
+        }
+    };
+    // One bad file must never stop an audit: a panic becomes an error entry for that file.
+    let checked = catch_unwind(AssertUnwindSafe(|| check_text(engine, &path, &text, kind)));
+    Some(match checked {
+        Ok(findings) => FileOutcome {
+            text: keep_text.then(|| Arc::from(text)),
+            path,
+            findings,
+            error: None,
+        },
+        Err(_) => FileOutcome {
+            error: Some(InputError {
+                path: path.clone(),
+                message: "internal error while checking this file (please report it)".into(),
+            }),
+            path,
+            text: None,
+            findings: Vec::new(),
+        },
+    })
+}
+
+pub fn rules(args: RulesArgs) -> Result<Exit, Fatal> {
+    let engine = load_engine(&args.packs, true)?;
+    let mut out = io::stdout().lock();
+    let result = if args.terms {
+        engine
+            .literal_terms()
+            .iter()
+            .try_for_each(|t| writeln!(out, "{t}"))
+    } else {
+        let set = engine.rules();
+        let mut r = writeln!(
+            out,
+            "{:<8} {:<12} {:<8} {:<9} 名称",
+            "id", "pack", "severity", "kind"
+        );
+        for rule in &set.rules {
+            r = r.and_then(|()| {
+                writeln!(
+                    out,
+                    "{:<8} {:<12} {:<8} {:<9} {}",
+                    rule.id,
+                    rule.pack,
+                    rule.severity.as_str(),
+                    rule.kind.name(),
+                    rule.name
+                )
+            });
+        }
+        r.and_then(|()| {
+            writeln!(
+                out,
+                "{} rules in {} packs",
+                set.rules.len(),
+                set.packs.len()
+            )
+        })
+    };
+    ignore_broken_pipe(result)?;
+    Ok(Exit::Clean)
+}
+
+fn ignore_broken_pipe(r: io::Result<()>) -> Result<(), Fatal> {
+    match r {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("cannot write output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
+    let engine = load_engine(&args.packs, true)?;
+    let Some(rule) = engine.rules().rule(&args.rule) else {
+        return Err(miette::miette!(
+            help = "`hegui rules` lists every rule id",
+            "no rule `{}`",
+            args.rule
+        ));
+    };
+    let mut s = String::new();
+    let push = |s: &mut String, k: &str, v: &str| s.push_str(&format!("{k}：{v}\n"));
+    s.push_str(&format!(
+        "{} {}  [{} · {}]\n\n",
+        rule.id, rule.name, rule.pack, rule.severity
+    ));
+    push(&mut s, "问题", &rule.message.replace("{matched}", "…"));
+    push(&mut s, "建议", &rule.help);
+    if let Some(sug) = &rule.suggest {
+        push(&mut s, "替换", sug);
+    }
+    push(&mut s, "依据", &rule.law);
+    if let Some(q) = &rule.quote {
+        s.push_str(&format!("\n条文：\n{}\n", indent(q)));
+    }
+    if let Some(e) = &rule.explain {
+        s.push_str(&format!("\n说明：\n{}\n", indent(e)));
+    }
+    s.push('\n');
+    match &rule.kind {
+        RuleKind::Terms { terms } => push(&mut s, "词语", &terms.join("、")),
+        RuleKind::Pattern { pattern } => push(&mut s, "正则", pattern),
+        RuleKind::Requires { trigger, require } => {
+            let show = |m: &crate::rules::Matcher| {
+                let mut v = m.terms.join("、");
+                if let Some(p) = &m.pattern {
+                    v.push_str(&format!("{}/{p}/", if v.is_empty() { "" } else { "、" }));
+                }
+                v
+            };
+            push(&mut s, "触发", &show(trigger));
+            push(&mut s, "须含", &show(require));
+        }
+    }
+    if !rule.exceptions.is_empty() {
+        push(&mut s, "例外", &rule.exceptions.join("、"));
+    }
+    s.push_str("\n违规示例：\n");
+    for e in &rule.bad {
+        s.push_str(&format!("  ✗ {}\n", e.text.trim_end()));
+    }
+    s.push_str("合规示例：\n");
+    for e in &rule.good {
+        s.push_str(&format!("  ✓ {}\n", e.text.trim_end()));
+    }
+    ignore_broken_pipe(io::stdout().lock().write_all(s.as_bytes()))?;
+    Ok(Exit::Clean)
+}
+
+fn indent(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn test_rules(args: TestRulesArgs) -> Result<Exit, Fatal> {
+    let set =
+        load_rule_set(&args.pack_dirs, !args.no_builtin).map_err(|e| miette::Report::new(*e))?;
+    let engine = Engine::new(set).map_err(|e| miette::miette!("cannot build the engine: {e}"))?;
+    let failures = example_failures(&engine, false);
+    let set = engine.rules();
+    let examples: usize = set.rules.iter().map(|r| r.bad.len() + r.good.len()).sum();
+    let mut err = io::stderr().lock();
+    for f in &failures {
+        let report = miette::Report::new(*example_error(&engine, f));
+        let _ = writeln!(err, "{report:?}");
+    }
+    let mut out = io::stdout().lock();
+    let summary = if failures.is_empty() {
+        writeln!(
+            out,
+            "test-rules: {} rules, {} examples, all behave as documented",
+            set.rules.len(),
+            examples
+        )
+    } else {
+        writeln!(
+            out,
+            "test-rules: {} of {} examples misbehave",
+            failures.len(),
+            examples
+        )
+    };
+    ignore_broken_pipe(summary)?;
+    Ok(if failures.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    })
+}

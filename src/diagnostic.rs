@@ -1,0 +1,69 @@
+//! Findings: what a rule found where, with everything a reporter prints.
+
+use serde::Serialize;
+
+use crate::rules::{Rule, Severity};
+
+/// One rule firing at one place of one file. Serialized as the `findings[]` entries of the JSON
+/// output (PRODUCT.md); fields beyond the contract are additions, never changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub pack: String,
+    pub severity: Severity,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub byte_start: usize,
+    pub byte_end: usize,
+    pub matched: String,
+    pub message: String,
+    pub help: String,
+    pub law: String,
+    /// The rule's short name.
+    pub name: String,
+    /// A compliant replacement for `matched`, when the rule has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    /// Index of the rule in the engine's rule set.
+    #[serde(skip)]
+    pub rule_index: usize,
+}
+
+impl Finding {
+    pub fn new(rule: &Rule, rule_index: usize, path: &str, matched: &str) -> Finding {
+        Finding {
+            rule: rule.id.clone(),
+            pack: rule.pack.clone(),
+            severity: rule.severity,
+            path: path.to_string(),
+            line: 0,
+            column: 0,
+            end_line: 0,
+            end_column: 0,
+            byte_start: 0,
+            byte_end: 0,
+            matched: matched.to_string(),
+            message: rule.message_for(matched),
+            help: rule.help.clone(),
+            law: rule.law.clone(),
+            name: rule.name.clone(),
+            suggestion: rule.suggest.clone(),
+            rule_index,
+        }
+    }
+
+    /// The order of the contract: path, then byte_start, then rule.
+    pub fn sort_key(&self) -> (&str, usize, &str) {
+        (&self.path, self.byte_start, &self.rule)
+    }
+}
+
+/// An input that could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    pub path: String,
+    pub message: String,
+}

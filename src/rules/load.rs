@@ -1,0 +1,417 @@
+//! Loading rule packs: built-in YAML embedded in the binary, plus the user's pack directories.
+//! Every problem becomes a [`PackError`] that names the file, line and column.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{NamedSource, SourceSpan};
+use serde_saphyr::Spanned;
+
+use super::schema::{KindDef, MatcherDef, PackFile, RuleDef};
+use super::{Example, Loc, Matcher, Pack, Rule, RuleKind, RuleSet};
+use crate::normalize::Normalized;
+
+/// The built-in packs: (file name, YAML). Their ids are part of the product contract.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("rules/ad-law.yaml", include_str!("../../rules/ad-law.yaml")),
+    (
+        "rules/sensitive.yaml",
+        include_str!("../../rules/sensitive.yaml"),
+    ),
+    (
+        "rules/privacy.yaml",
+        include_str!("../../rules/privacy.yaml"),
+    ),
+    (
+        "rules/disclosure.yaml",
+        include_str!("../../rules/disclosure.yaml"),
+    ),
+];
+
+/// One rule-pack file as read.
+#[derive(Debug)]
+pub struct PackSource {
+    pub name: String,
+    pub text: String,
+    pub builtin: bool,
+}
+
+/// A rule pack that cannot be used, located in its file.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{location}: {message}")]
+#[diagnostic(code(hegui::rule_pack))]
+pub struct PackError {
+    /// `file:line:column`, or the file alone when no position is known.
+    pub location: String,
+    pub message: String,
+    #[source_code]
+    src: Option<NamedSource<String>>,
+    #[label("{message}")]
+    span: Option<SourceSpan>,
+    #[help]
+    help: Option<String>,
+}
+
+impl PackError {
+    pub fn at(source: &PackSource, loc: Option<Loc>, message: impl Into<String>) -> Box<PackError> {
+        let message = message.into();
+        let (location, span) = match loc {
+            Some(loc) if loc.line > 0 => {
+                let byte = byte_of(&source.text, loc.line, loc.column);
+                let len = source.text[byte..].chars().next().map_or(0, char::len_utf8);
+                (
+                    format!("{}:{}:{}", source.name, loc.line, loc.column),
+                    Some(SourceSpan::from((byte, len))),
+                )
+            }
+            _ => (source.name.clone(), None),
+        };
+        Box::new(PackError {
+            location,
+            message,
+            src: Some(NamedSource::new(&source.name, source.text.clone())),
+            span,
+            help: None,
+        })
+    }
+
+    fn io(path: &Path, err: &std::io::Error) -> Box<PackError> {
+        Box::new(PackError {
+            location: path.display().to_string(),
+            message: format!("cannot read rule pack: {err}"),
+            src: None,
+            span: None,
+            help: None,
+        })
+    }
+
+    pub fn with_help(mut self: Box<Self>, help: impl Into<String>) -> Box<PackError> {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Byte offset of a 1-based line and (character) column.
+fn byte_of(text: &str, line: u64, column: u64) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i as u64 + 1 == line {
+            let skip = column.saturating_sub(1) as usize;
+            let within = l.char_indices().nth(skip).map_or(l.len(), |(b, _)| b);
+            return offset + within;
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+/// Loads the built-in packs (when `builtin`) and every `*.yaml`/`*.yml` in `pack_dirs`.
+pub fn load_rule_set(pack_dirs: &[PathBuf], builtin: bool) -> Result<RuleSet, Box<PackError>> {
+    let mut sources = Vec::new();
+    if builtin {
+        for (name, text) in BUILTIN_PACKS {
+            sources.push(PackSource {
+                name: (*name).to_string(),
+                text: (*text).to_string(),
+                builtin: true,
+            });
+        }
+    }
+    for dir in pack_dirs {
+        for path in pack_files(dir)? {
+            let text = std::fs::read_to_string(&path).map_err(|e| PackError::io(&path, &e))?;
+            sources.push(PackSource {
+                name: path.display().to_string(),
+                text,
+                builtin: false,
+            });
+        }
+    }
+    let mut set = RuleSet::default();
+    let mut rule_ids: HashMap<String, ()> = HashMap::new();
+    for (index, source) in sources.into_iter().enumerate() {
+        let source = Arc::new(source);
+        set.sources.push(Arc::clone(&source));
+        let file: PackFile = serde_saphyr::from_str(&source.text).map_err(|e| {
+            let loc = e.location().map(|l| Loc {
+                source: index,
+                line: l.line(),
+                column: l.column(),
+                byte: None,
+            });
+            PackError::at(&source, loc, first_line(&e.to_string()))
+        })?;
+        add_pack(&mut set, &mut rule_ids, index, &source, file)?;
+    }
+    Ok(set)
+}
+
+/// serde-saphyr renders its own snippet below the first line; ours comes from miette.
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or(message);
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    // "line 4 column 5: unknown field" — the position is already in our location.
+    match line.split_once(": ") {
+        Some((pos, rest)) if pos.starts_with("line ") => rest.to_string(),
+        _ => line.to_string(),
+    }
+}
+
+fn pack_files(dir: &Path) -> Result<Vec<PathBuf>, Box<PackError>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| PackError::io(dir, &e))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn loc_of<T>(index: usize, s: &Spanned<T>) -> Loc {
+    Loc {
+        source: index,
+        line: s.referenced.line(),
+        column: s.referenced.column(),
+        byte: s.referenced.span().byte_offset().map(|b| b as usize),
+    }
+}
+
+fn add_pack(
+    set: &mut RuleSet,
+    rule_ids: &mut HashMap<String, ()>,
+    index: usize,
+    source: &PackSource,
+    file: PackFile,
+) -> Result<(), Box<PackError>> {
+    let err = |loc: Loc, msg: String| PackError::at(source, Some(loc), msg);
+    let pack_id = file.pack.value.trim().to_string();
+    if pack_id.is_empty()
+        || !pack_id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(err(
+            loc_of(index, &file.pack),
+            format!("pack id `{pack_id}` must be lowercase letters, digits, `-` or `_`"),
+        ));
+    }
+    if set.packs.iter().any(|p| p.id == pack_id) {
+        return Err(err(
+            loc_of(index, &file.pack),
+            format!("pack `{pack_id}` is defined twice"),
+        ));
+    }
+    set.packs.push(Pack {
+        id: pack_id.clone(),
+        name: file.name,
+        description: file.description,
+        builtin: source.builtin,
+        norm: file.normalize,
+        source: index,
+    });
+    for def in file.rules {
+        let loc = loc_of(index, &def.id);
+        let id = def.id.value.trim().to_string();
+        if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c == ',') {
+            return Err(err(loc, format!("rule id `{id}` must be one word")));
+        }
+        if rule_ids.insert(id.to_ascii_uppercase(), ()).is_some() {
+            return Err(err(loc, format!("duplicate rule id `{id}`")));
+        }
+        let rule = build_rule(index, source, &pack_id, file.normalize, id, def)?;
+        set.rules.push(rule);
+    }
+    Ok(())
+}
+
+fn build_rule(
+    index: usize,
+    source: &PackSource,
+    pack: &str,
+    norm: crate::normalize::NormOptions,
+    id: String,
+    def: RuleDef,
+) -> Result<Rule, Box<PackError>> {
+    let err = |loc: Loc, msg: String| PackError::at(source, Some(loc), msg);
+    let loc = loc_of(index, &def.id);
+    for (field, value) in [
+        ("name", &def.name),
+        ("message", &def.message),
+        ("help", &def.help),
+        ("law", &def.law),
+    ] {
+        if value.trim().is_empty() {
+            return Err(err(loc, format!("rule {id}: `{field}` must not be empty")));
+        }
+    }
+    let kind_loc = loc_of(index, &def.kind);
+    let terms = checked_terms(index, source, &id, &def.terms)?;
+    let exceptions = checked_terms(index, source, &id, &def.exceptions)?;
+    let pattern = def
+        .pattern
+        .as_ref()
+        .map(|p| checked_pattern(index, source, &id, p))
+        .transpose()?;
+    let only = |what: &str, ok: bool| -> Result<(), Box<PackError>> {
+        if ok {
+            Ok(())
+        } else {
+            Err(err(
+                kind_loc,
+                format!("rule {id}: kind `{}` {what}", kind_name(def.kind.value)),
+            ))
+        }
+    };
+    let kind = match def.kind.value {
+        KindDef::Terms => {
+            only("needs a non-empty `terms` list", !terms.is_empty())?;
+            only(
+                "takes no `pattern`, `trigger` or `require`",
+                pattern.is_none() && def.trigger.is_none() && def.require.is_none(),
+            )?;
+            RuleKind::Terms { terms }
+        }
+        KindDef::Pattern => {
+            only(
+                "needs `pattern` and takes no `terms`, `trigger` or `require`",
+                terms.is_empty() && def.trigger.is_none() && def.require.is_none(),
+            )?;
+            match pattern {
+                Some(pattern) => RuleKind::Pattern { pattern },
+                None => {
+                    return Err(err(
+                        kind_loc,
+                        format!("rule {id}: kind `pattern` needs `pattern`"),
+                    ))
+                }
+            }
+        }
+        KindDef::Requires => {
+            only(
+                "takes its phrases in `trigger` and `require`, not `terms` or `pattern`",
+                terms.is_empty() && pattern.is_none(),
+            )?;
+            let (Some(trigger), Some(require)) = (&def.trigger, &def.require) else {
+                return Err(err(
+                    kind_loc,
+                    format!("rule {id}: kind `requires` needs `trigger` and `require`"),
+                ));
+            };
+            RuleKind::Requires {
+                trigger: checked_matcher(index, source, &id, trigger)?,
+                require: checked_matcher(index, source, &id, require)?,
+            }
+        }
+    };
+    let examples = |list: &[Spanned<String>], what: &str| -> Result<Vec<Example>, Box<PackError>> {
+        if list.is_empty() {
+            return Err(err(
+                loc,
+                format!("rule {id}: needs at least one `{what}` example"),
+            ));
+        }
+        Ok(list
+            .iter()
+            .map(|e| Example {
+                text: e.value.clone(),
+                loc: loc_of(index, e),
+            })
+            .collect())
+    };
+    Ok(Rule {
+        bad: examples(&def.examples.bad, "bad")?,
+        good: examples(&def.examples.good, "good")?,
+        id,
+        pack: pack.to_string(),
+        name: def.name,
+        severity: def.severity,
+        message: def.message,
+        help: def.help,
+        law: def.law,
+        kind,
+        exceptions,
+        suggest: def.suggest,
+        explain: def.explain,
+        quote: def.quote,
+        norm,
+        loc,
+    })
+}
+
+fn kind_name(kind: KindDef) -> &'static str {
+    match kind {
+        KindDef::Terms => "terms",
+        KindDef::Pattern => "pattern",
+        KindDef::Requires => "requires",
+    }
+}
+
+fn checked_terms(
+    index: usize,
+    source: &PackSource,
+    id: &str,
+    terms: &[Spanned<String>],
+) -> Result<Vec<String>, Box<PackError>> {
+    terms
+        .iter()
+        .map(|t| {
+            let normalized = Normalized::text_of(&t.value, crate::normalize::NormOptions::ALL);
+            if normalized.is_empty() || normalized.contains('\n') {
+                Err(PackError::at(
+                    source,
+                    Some(loc_of(index, t)),
+                    format!(
+                        "rule {id}: phrase `{}` is empty after normalization or spans lines",
+                        t.value
+                    ),
+                ))
+            } else {
+                Ok(t.value.clone())
+            }
+        })
+        .collect()
+}
+
+fn checked_pattern(
+    index: usize,
+    source: &PackSource,
+    id: &str,
+    pattern: &Spanned<String>,
+) -> Result<String, Box<PackError>> {
+    match regex::Regex::new(&pattern.value) {
+        Ok(_) => Ok(pattern.value.clone()),
+        Err(e) => Err(PackError::at(
+            source,
+            Some(loc_of(index, pattern)),
+            format!("rule {id}: invalid regular expression: {}", e.to_string().lines().last().unwrap_or_default()),
+        )
+        .with_help("patterns run on the normalized text: Simplified, lower-case, half-width, noise removed")),
+    }
+}
+
+fn checked_matcher(
+    index: usize,
+    source: &PackSource,
+    id: &str,
+    m: &Spanned<MatcherDef>,
+) -> Result<Matcher, Box<PackError>> {
+    let terms = checked_terms(index, source, id, &m.value.terms)?;
+    let pattern = m
+        .value
+        .pattern
+        .as_ref()
+        .map(|p| checked_pattern(index, source, id, p))
+        .transpose()?;
+    if terms.is_empty() && pattern.is_none() {
+        return Err(PackError::at(
+            source,
+            Some(loc_of(index, m)),
+            format!("rule {id}: needs `terms` or `pattern` here"),
+        ));
+    }
+    Ok(Matcher { terms, pattern })
+}

@@ -1,0 +1,165 @@
+//! Rules and rule packs: the model every later stage reads, and loading it from YAML.
+
+mod load;
+mod schema;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::normalize::NormOptions;
+
+pub use load::{load_rule_set, PackError, PackSource, BUILTIN_PACKS};
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    /// The word a Chinese-reading copywriter sees.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Severity::Info => "提示",
+            Severity::Warning => "警告",
+            Severity::Error => "违规",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where something was written in a rule pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Loc {
+    /// Index into [`RuleSet::sources`].
+    pub source: usize,
+    pub line: u64,
+    pub column: u64,
+    pub byte: Option<usize>,
+}
+
+/// Literal phrases and/or a regular expression.
+#[derive(Debug, Clone, Default)]
+pub struct Matcher {
+    pub terms: Vec<String>,
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    /// Every occurrence of a term is a finding unless an exception phrase contains it.
+    Terms { terms: Vec<String> },
+    /// Every match of a regular expression is a finding unless an exception contains it.
+    Pattern { pattern: String },
+    /// When a trigger occurs and none of the required statements does, the first trigger is
+    /// a finding.
+    Requires { trigger: Matcher, require: Matcher },
+}
+
+impl RuleKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            RuleKind::Terms { .. } => "terms",
+            RuleKind::Pattern { .. } => "pattern",
+            RuleKind::Requires { .. } => "requires",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub text: String,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub pack: String,
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    pub law: String,
+    pub kind: RuleKind,
+    pub exceptions: Vec<String>,
+    pub suggest: Option<String>,
+    pub explain: Option<String>,
+    pub quote: Option<String>,
+    pub bad: Vec<Example>,
+    pub good: Vec<Example>,
+    /// The normalization steps of the rule's pack.
+    pub norm: NormOptions,
+    pub loc: Loc,
+}
+
+impl Rule {
+    /// The message with `{matched}` filled in.
+    pub fn message_for(&self, matched: &str) -> String {
+        self.message.replace("{matched}", matched)
+    }
+
+    /// Every literal the rule matches with, exceptions included.
+    pub fn literals(&self) -> impl Iterator<Item = &str> {
+        let (a, b): (&[String], &[String]) = match &self.kind {
+            RuleKind::Terms { terms } => (terms, &[]),
+            RuleKind::Pattern { .. } => (&[], &[]),
+            RuleKind::Requires { trigger, require } => (&trigger.terms, &require.terms),
+        };
+        a.iter()
+            .chain(b)
+            .chain(&self.exceptions)
+            .map(String::as_str)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub builtin: bool,
+    pub norm: NormOptions,
+    pub source: usize,
+}
+
+/// Every loaded pack and rule, in load order (built-in packs first).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub packs: Vec<Pack>,
+    pub rules: Vec<Rule>,
+    pub sources: Vec<Arc<PackSource>>,
+}
+
+impl RuleSet {
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+
+    /// Keeps only the rules of the named packs (all when `packs` is empty).
+    pub fn retain_packs(&mut self, packs: &[String]) {
+        if packs.is_empty() {
+            return;
+        }
+        self.rules.retain(|r| packs.iter().any(|p| p == &r.pack));
+        self.packs.retain(|p| packs.iter().any(|q| q == &p.id));
+    }
+}

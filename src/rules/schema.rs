@@ -1,0 +1,82 @@
+//! The rule-pack file format (YAML), exactly as users write it. Spans are kept for the fields
+//! that a load error may need to point at.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::normalize::NormOptions;
+
+use super::Severity;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackFile {
+    pub pack: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub normalize: NormOptions,
+    pub rules: Vec<RuleDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    pub id: Spanned<String>,
+    pub name: String,
+    pub kind: Spanned<KindDef>,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    pub law: String,
+    /// `terms`: literal phrases.
+    #[serde(default)]
+    pub terms: Vec<Spanned<String>>,
+    /// `pattern`: a regular expression over the normalized text.
+    #[serde(default)]
+    pub pattern: Option<Spanned<String>>,
+    /// Longer phrases that exempt a match they contain (`terms` and `pattern`).
+    #[serde(default)]
+    pub exceptions: Vec<Spanned<String>>,
+    /// `requires`: what makes the statement necessary …
+    #[serde(default)]
+    pub trigger: Option<Spanned<MatcherDef>>,
+    /// … and the statements of which one must be present.
+    #[serde(default)]
+    pub require: Option<Spanned<MatcherDef>>,
+    /// A compliant replacement for the matched words, when one fits every match.
+    #[serde(default)]
+    pub suggest: Option<String>,
+    /// Longer explanation for `hegui explain`.
+    #[serde(default)]
+    pub explain: Option<String>,
+    /// The statute text the `law` field cites, quoted for `hegui explain`.
+    #[serde(default)]
+    pub quote: Option<String>,
+    pub examples: ExamplesDef,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KindDef {
+    Terms,
+    Pattern,
+    Requires,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatcherDef {
+    #[serde(default)]
+    pub terms: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub pattern: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplesDef {
+    pub bad: Vec<Spanned<String>>,
+    pub good: Vec<Spanned<String>>,
+}
