@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Throughput of hegui against ripgrep on the same files and the same literal terms.
+#
+#   scripts/bench.sh CORPUS_DIR [SIZE_MB]
+#
+# Builds a SIZE_MB (default 64) text corpus from the .txt/.csv/.json files under CORPUS_DIR
+# (e.g. ../shared/corpora) in a temporary directory — never in the repository — then times:
+#   hegui check --threads 1 --format json   vs   rg -j1 -F -c -f <(hegui rules --terms)
+# and both with all cores, plus hegui on a one-line file (start-up). Needs hyperfine and rg.
+set -euo pipefail
+corpus=${1:?usage: scripts/bench.sh CORPUS_DIR [SIZE_MB]}
+size_mb=${2:-64}
+cd "$(dirname "$0")/.."
+for tool in rg hyperfine; do
+  command -v "$tool" >/dev/null || { echo "bench: needs $tool (apt-get install ripgrep hyperfine)" >&2; exit 2; }
+done
+cargo build --release --quiet
+hegui=$PWD/target/release/hegui
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/data"
+# Concatenate real text until the target size, in 4 files so that threads have work to share.
+find "$corpus" -type f \( -name '*.txt' -o -name '*.csv' -o -name '*.json' -o -name '*.tsv' -o -name '*.train' -o -name '*.test' \) \
+  ! -name SOURCE.txt -size -200M | sort > "$work/list"
+target=$((size_mb * 1024 * 1024))
+i=0
+have=0
+while [ "$have" -lt "$target" ]; do
+  while read -r f && [ "$have" -lt "$target" ]; do
+    out="$work/data/part$((i % 4)).txt"
+    iconv -f utf-8 -t utf-8 -c "$f" >> "$out" 2>/dev/null || true
+    have=$(cat "$work"/data/part*.txt | wc -c)
+    i=$((i + 1))
+  done < "$work/list"
+done
+for p in "$work"/data/part*.txt; do head -c $((target / 4)) "$p" > "$p.tmp" && mv "$p.tmp" "$p"; done
+bytes=$(du -cb "$work"/data/*.txt | tail -1 | cut -f1)
+"$hegui" rules --terms > "$work/terms"
+echo "最佳" > "$work/one.txt"
+echo "corpus: $((bytes / 1024 / 1024)) MiB in 4 files; $(wc -l < "$work/terms") literal terms; $(nproc) cores"
+
+hyperfine --style basic --warmup 1 --runs "${RUNS:-5}" --ignore-failure --export-json "$work/t.json" \
+  -n "hegui -j1" "$hegui check --threads 1 --format json --fail-on never $work/data > /dev/null" \
+  -n "rg -j1"    "rg -j1 -F -c -f $work/terms $work/data > /dev/null" \
+  -n "hegui"     "$hegui check --format json --fail-on never $work/data > /dev/null" \
+  -n "rg"        "rg -F -c -f $work/terms $work/data > /dev/null" \
+  -n "hegui one-line file" "$hegui check --format json --fail-on never $work/one.txt > /dev/null" \
+  > /dev/null
+python3 - "$work/t.json" "$bytes" <<'PY'
+import json, sys
+res = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
+mib = int(sys.argv[2]) / 1048576
+print(f"| run | mean | MiB/s |")
+print(f"|---|---|---|")
+for name, t in res.items():
+    rate = "" if "one-line" in name else f"{mib / t:.0f}"
+    print(f"| {name} | {t * 1000:.1f} ms | {rate} |")
+print()
+print(f"hegui/rg time ratio, one thread: {res['hegui -j1'] / res['rg -j1']:.2f}")
+print(f"hegui/rg time ratio, all cores:  {res['hegui'] / res['rg']:.2f}")
+print(f"hegui speed-up, all cores vs one: {res['hegui -j1'] / res['hegui']:.2f}x")
+PY
