@@ -74,7 +74,7 @@ fn packs_follow_the_contract() {
     }
 }
 
-/// `corpus/EXPECTED.tsv` lists every finding the bundled corpus must give, one per line:
+/// `tests/corpus_expected.tsv` lists every finding the bundled corpus must give, one per line:
 /// path, line, column, rule, matched. `HEGUI_BLESS=1 cargo test` rewrites it after a reviewed
 /// change.
 #[test]
@@ -94,15 +94,15 @@ fn corpus_gives_the_expected_findings() {
             f["line"],
             f["column"],
             f["rule"].as_str().expect("rule"),
-            f["matched"].as_str().expect("matched").escape_default()
+            f["matched"].as_str().expect("matched").escape_debug()
         )
         .expect("write");
     }
-    let path = root.join("corpus/EXPECTED.tsv");
+    let path = root.join("tests/corpus_expected.tsv");
     if std::env::var_os("HEGUI_BLESS").is_some() {
         std::fs::write(&path, &actual).expect("write EXPECTED.tsv");
     }
-    let expected = std::fs::read_to_string(&path).expect("corpus/EXPECTED.tsv exists");
+    let expected = std::fs::read_to_string(&path).expect("tests/corpus_expected.tsv exists");
     assert!(run.json()["errors"].as_array().expect("errors").is_empty());
     assert_eq!(
         actual, expected,
