@@ -278,8 +278,7 @@ impl Engine {
                     if exempt(&exceptions, o) {
                         continue;
                     }
-                    let range = norm.original_range(original, o.start, o.end);
-                    if !self.pack_allows(index, o, &original[range]) {
+                    if !self.pack_allows(index, o, original, norm) {
                         continue;
                     }
                     match current {
@@ -301,10 +300,7 @@ impl Engine {
                 }
                 let first = of(Role::Trigger)
                     .filter(|o| !exempt(&exceptions, o))
-                    .find(|o| {
-                        let range = norm.original_range(original, o.start, o.end);
-                        self.pack_allows(index, o, &original[range])
-                    });
+                    .find(|o| self.pack_allows(index, o, original, norm));
                 if let Some(o) = first {
                     hits.push(self.hit(index, original, norm, o.start, o.end));
                 }
@@ -321,11 +317,12 @@ impl Engine {
 
     /// A pack that turns normalization steps off only accepts matches that still hold without
     /// those steps.
-    fn pack_allows(&self, rule: usize, o: &Occurrence, matched: &str) -> bool {
+    fn pack_allows(&self, rule: usize, o: &Occurrence, original: &str, norm: &Normalized) -> bool {
         let opts = self.rules.rules[rule].norm;
         if opts.is_all() {
             return true;
         }
+        let matched = &original[norm.original_range(original, o.start, o.end)];
         let seen = Normalized::text_of(matched, opts);
         match &self.pack_terms[rule] {
             Some(terms) => terms.get(o.item as usize).is_some_and(|t| *t == seen),
