@@ -7,7 +7,6 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, ColorChoice, ExplainArgs, PackArgs, RulesArgs, TestRulesArgs};
-use crate::diagnostic::InputError;
 use crate::engine::Engine;
 use crate::extract::FileKind;
 use crate::lint::{check_text, example_failures, ExampleFailure};
@@ -157,17 +156,7 @@ fn check_input(
     };
     let text = match read {
         Ok(text) => text,
-        Err(message) => {
-            return Some(FileOutcome {
-                error: Some(InputError {
-                    path: path.clone(),
-                    message,
-                }),
-                path,
-                text: None,
-                findings: Vec::new(),
-            })
-        }
+        Err(message) => return Some(FileOutcome::failed(path, message)),
     };
     // One bad file must never stop an audit: a panic becomes an error entry for that file.
     let checked = catch_unwind(AssertUnwindSafe(|| check_text(engine, &path, &text, kind)));
@@ -178,15 +167,10 @@ fn check_input(
             findings,
             error: None,
         },
-        Err(_) => FileOutcome {
-            error: Some(InputError {
-                path: path.clone(),
-                message: "internal error while checking this file (please report it)".into(),
-            }),
+        Err(_) => FileOutcome::failed(
             path,
-            text: None,
-            findings: Vec::new(),
-        },
+            "internal error while checking this file (please report it)".into(),
+        ),
     })
 }
 
@@ -200,32 +184,26 @@ pub fn rules(args: RulesArgs) -> Result<Exit, Fatal> {
             .try_for_each(|t| writeln!(out, "{t}"))
     } else {
         let set = engine.rules();
-        let mut r = writeln!(
-            out,
-            "{:<8} {:<12} {:<8} {:<9} 名称",
+        let mut listing = format!(
+            "{:<8} {:<12} {:<8} {:<9} 名称\n",
             "id", "pack", "severity", "kind"
         );
         for rule in &set.rules {
-            r = r.and_then(|()| {
-                writeln!(
-                    out,
-                    "{:<8} {:<12} {:<8} {:<9} {}",
-                    rule.id,
-                    rule.pack,
-                    rule.severity.as_str(),
-                    rule.kind.name(),
-                    rule.name
-                )
-            });
+            listing.push_str(&format!(
+                "{:<8} {:<12} {:<8} {:<9} {}\n",
+                rule.id,
+                rule.pack,
+                rule.severity.as_str(),
+                rule.kind.name(),
+                rule.name
+            ));
         }
-        r.and_then(|()| {
-            writeln!(
-                out,
-                "{} rules in {} packs",
-                set.rules.len(),
-                set.packs.len()
-            )
-        })
+        listing.push_str(&format!(
+            "{} rules in {} packs\n",
+            set.rules.len(),
+            set.packs.len()
+        ));
+        out.write_all(listing.as_bytes())
     };
     ignore_broken_pipe(result)?;
     Ok(Exit::Clean)

@@ -81,22 +81,13 @@ fn html_text(text: &str, base: usize) -> Vec<Range<usize>> {
             out.push(text_start..i);
         }
         let rest = &text[i..];
-        let lower_starts = |p: &str| {
-            rest.as_bytes()
-                .get(..p.len())
-                .is_some_and(|b| b.eq_ignore_ascii_case(p.as_bytes()))
-        };
         let end = if rest.starts_with("<!--") {
             rest.find("-->").map_or(text.len(), |e| i + e + 3)
-        } else if lower_starts("<script") || lower_starts("<style") {
-            let close = if lower_starts("<script") {
-                "</script"
-            } else {
-                "</style"
-            };
-            let lower = rest.to_ascii_lowercase();
-            lower
-                .find(close)
+        } else if let Some(close) = raw_text_close(rest) {
+            // Script and style bodies are code: skip to the closing tag.
+            rest.match_indices('<')
+                .map(|(c, _)| c)
+                .find(|&c| starts_with_ignore_case(&rest[c..], close))
                 .and_then(|c| rest[c..].find('>').map(|e| i + c + e + 1))
                 .unwrap_or(text.len())
         } else {
@@ -109,6 +100,23 @@ fn html_text(text: &str, base: usize) -> Vec<Range<usize>> {
         out.push(text_start..text.len());
     }
     out
+}
+
+/// The closing tag to look for when `rest` opens a `<script>` or `<style>` element.
+fn raw_text_close(rest: &str) -> Option<&'static str> {
+    if starts_with_ignore_case(rest, "<script") {
+        Some("</script")
+    } else if starts_with_ignore_case(rest, "<style") {
+        Some("</style")
+    } else {
+        None
+    }
+}
+
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {

@@ -118,16 +118,15 @@ fn fold_segment(
             if opts.noise && is_noise(f, prev_out, || next_folded(text, i + c.len_utf8(), opts)) {
                 return;
             }
-            if opts.case && f.is_uppercase() {
-                for l in f.to_lowercase() {
-                    out.push(l);
-                    origin.push(at);
-                }
-                prev_out = Some(f.to_ascii_lowercase());
-            } else {
-                out.push(f);
+            let mut push = |ch: char| {
+                out.push(ch);
                 origin.push(at);
-                prev_out = Some(f);
+                prev_out = Some(ch);
+            };
+            if opts.case && f.is_uppercase() {
+                f.to_lowercase().for_each(push);
+            } else {
+                push(f);
             }
         };
         if opts.width && needs_compat_fold(c) {

@@ -100,7 +100,7 @@ fn corpus_gives_the_expected_findings() {
     }
     let path = root.join("tests/corpus_expected.tsv");
     if std::env::var_os("HEGUI_BLESS").is_some() {
-        std::fs::write(&path, &actual).expect("write EXPECTED.tsv");
+        std::fs::write(&path, &actual).expect("write tests/corpus_expected.tsv");
     }
     let expected = std::fs::read_to_string(&path).expect("tests/corpus_expected.tsv exists");
     assert!(run.json()["errors"].as_array().expect("errors").is_empty());

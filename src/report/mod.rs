@@ -33,6 +33,21 @@ pub struct FileOutcome {
     pub error: Option<InputError>,
 }
 
+impl FileOutcome {
+    /// An input that could not be checked.
+    pub fn failed(path: String, message: String) -> FileOutcome {
+        FileOutcome {
+            error: Some(InputError {
+                path: path.clone(),
+                message,
+            }),
+            path,
+            text: None,
+            findings: Vec::new(),
+        }
+    }
+}
+
 /// The whole run, in output order.
 #[derive(Debug, Default)]
 pub struct RunReport {
@@ -107,50 +122,19 @@ pub fn write_json(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
 }
 
 pub fn write_jsonl(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
-    let line = |out: &mut dyn Write, value: &dyn erased::Line| -> io::Result<()> {
-        value.write(out)?;
-        writeln!(out)
-    };
     for f in report.findings() {
-        line(
-            out,
-            &Tagged {
-                kind: "finding",
-                inner: f,
-            },
-        )?;
+        write_line(out, "finding", f)?;
     }
     for e in report.all_errors() {
-        line(
-            out,
-            &Tagged {
-                kind: "error",
-                inner: e,
-            },
-        )?;
+        write_line(out, "error", e)?;
     }
-    line(
-        out,
-        &Tagged {
-            kind: "summary",
-            inner: report.summary(),
-        },
-    )
+    write_line(out, "summary", report.summary())
 }
 
-mod erased {
-    use std::io::{self, Write};
-
-    /// A serializable line, so one closure writes every kind of record.
-    pub trait Line {
-        fn write(&self, out: &mut dyn Write) -> io::Result<()>;
-    }
-
-    impl<T: serde::Serialize> Line for T {
-        fn write(&self, out: &mut dyn Write) -> io::Result<()> {
-            serde_json::to_writer(out, self).map_err(io::Error::other)
-        }
-    }
+/// One JSON Lines record: `{"type": kind, …fields of inner}`.
+fn write_line<T: Serialize>(out: &mut dyn Write, kind: &str, inner: T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &Tagged { kind, inner }).map_err(io::Error::other)?;
+    writeln!(out)
 }
 
 pub fn write_human(

@@ -1,7 +1,7 @@
 //! Loading rule packs: built-in YAML embedded in the binary, plus the user's pack directories.
 //! Every problem becomes a [`PackError`] that names the file, line and column.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -129,7 +129,7 @@ pub fn load_rule_set(pack_dirs: &[PathBuf], builtin: bool) -> Result<RuleSet, Bo
         }
     }
     let mut set = RuleSet::default();
-    let mut rule_ids: HashMap<String, ()> = HashMap::new();
+    let mut rule_ids: HashSet<String> = HashSet::new();
     for (index, source) in sources.into_iter().enumerate() {
         let source = Arc::new(source);
         set.sources.push(Arc::clone(&source));
@@ -182,7 +182,7 @@ fn loc_of<T>(index: usize, s: &Spanned<T>) -> Loc {
 
 fn add_pack(
     set: &mut RuleSet,
-    rule_ids: &mut HashMap<String, ()>,
+    rule_ids: &mut HashSet<String>,
     index: usize,
     source: &PackSource,
     file: PackFile,
@@ -219,7 +219,7 @@ fn add_pack(
         if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c == ',') {
             return Err(err(loc, format!("rule id `{id}` must be one word")));
         }
-        if rule_ids.insert(id.to_ascii_uppercase(), ()).is_some() {
+        if !rule_ids.insert(id.to_ascii_uppercase()) {
             return Err(err(loc, format!("duplicate rule id `{id}`")));
         }
         let rule = build_rule(index, source, &pack_id, file.normalize, id, def)?;

@@ -116,19 +116,6 @@ impl Rule {
     pub fn message_for(&self, matched: &str) -> String {
         self.message.replace("{matched}", matched)
     }
-
-    /// Every literal the rule matches with, exceptions included.
-    pub fn literals(&self) -> impl Iterator<Item = &str> {
-        let (a, b): (&[String], &[String]) = match &self.kind {
-            RuleKind::Terms { terms } => (terms, &[]),
-            RuleKind::Pattern { .. } => (&[], &[]),
-            RuleKind::Requires { trigger, require } => (&trigger.terms, &require.terms),
-        };
-        a.iter()
-            .chain(b)
-            .chain(&self.exceptions)
-            .map(String::as_str)
-    }
 }
 
 #[derive(Debug, Clone)]
