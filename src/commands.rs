@@ -12,7 +12,7 @@ use crate::extract::FileKind;
 use crate::lint::{check_text, example_failures, ExampleFailure};
 use crate::report::{self, FileOutcome, Format, HumanRenderer, RunReport};
 use crate::rules::{load_rule_set, PackError, RuleKind};
-use crate::source::{self, ReadError};
+use crate::source::{self, LineIndex, ReadError};
 use crate::walk::{collect_inputs, Input};
 
 /// Process exit codes (PRODUCT.md).
@@ -161,12 +161,20 @@ fn check_input(
     // One bad file must never stop an audit: a panic becomes an error entry for that file.
     let checked = catch_unwind(AssertUnwindSafe(|| check_text(engine, &path, &text, kind)));
     Some(match checked {
-        Ok(findings) => FileOutcome {
+        Ok(Ok(findings)) => FileOutcome {
             text: keep_text.then(|| Arc::from(text)),
             path,
             findings,
             error: None,
         },
+        Ok(Err(unreadable)) => {
+            let (line, column) = LineIndex::new(&text).line_col(&text, unreadable.byte);
+            let mut outcome = FileOutcome::failed(path, unreadable.message);
+            if let Some(e) = outcome.error.as_mut() {
+                (e.line, e.column) = (Some(line), Some(column));
+            }
+            outcome
+        }
         Err(_) => FileOutcome::failed(
             path,
             "internal error while checking this file (please report it)".into(),
@@ -260,20 +268,42 @@ pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
             push(&mut s, "触发", &show(trigger));
             push(&mut s, "须含", &show(require));
         }
+        RuleKind::Config(check) => {
+            let show = |list: &[crate::rules::Condition], sep: &str| {
+                list.iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            };
+            if !check.when.is_empty() {
+                push(&mut s, "适用", &show(&check.when, " and "));
+            }
+            if !check.forbid.is_empty() {
+                push(&mut s, "禁止", &show(&check.forbid, "；"));
+            }
+            if !check.expect.is_empty() {
+                push(&mut s, "要求", &show(&check.expect, "；"));
+            }
+        }
     }
     if !rule.exceptions.is_empty() {
         push(&mut s, "例外", &rule.exceptions.join("、"));
     }
     s.push_str("\n违规示例：\n");
     for e in &rule.bad {
-        s.push_str(&format!("  ✗ {}\n", e.text.trim_end()));
+        s.push_str(&format!("  ✗ {}\n", example_lines(&e.text)));
     }
     s.push_str("合规示例：\n");
     for e in &rule.good {
-        s.push_str(&format!("  ✓ {}\n", e.text.trim_end()));
+        s.push_str(&format!("  ✓ {}\n", example_lines(&e.text)));
     }
     ignore_broken_pipe(io::stdout().lock().write_all(s.as_bytes()))?;
     Ok(Exit::Clean)
+}
+
+/// A multi-line example (a campaign file) continues under its mark.
+fn example_lines(text: &str) -> String {
+    text.trim_end().replace('\n', "\n    ")
 }
 
 fn indent(text: &str) -> String {

@@ -24,9 +24,15 @@ pub struct Finding {
     pub law: String,
     /// The rule's short name.
     pub name: String,
+    /// In a campaign file: the field the finding is about (`lottery.prizes[1].value`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// A compliant replacement for `matched`, when the rule has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+    /// What the underline says, when not the matched words (a missing field).
+    #[serde(skip)]
+    pub label: Option<String>,
     /// Index of the rule in the engine's rule set.
     #[serde(skip)]
     pub rule_index: usize,
@@ -50,6 +56,8 @@ impl Finding {
             help: rule.help.clone(),
             law: rule.law.clone(),
             name: rule.name.clone(),
+            field: None,
+            label: None,
             suggestion: rule.suggest.clone(),
             rule_index,
         }
@@ -66,4 +74,20 @@ impl Finding {
 pub struct InputError {
     pub path: String,
     pub message: String,
+    /// Where in the file the problem is (a syntax error in a campaign file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl InputError {
+    pub fn new(path: String, message: String) -> InputError {
+        InputError {
+            path,
+            message,
+            line: None,
+            column: None,
+        }
+    }
 }

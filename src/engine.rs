@@ -110,6 +110,7 @@ impl Engine {
                     role: Role::Term,
                     re: compile(pattern)?,
                 }),
+                RuleKind::Config(_) => {}
                 RuleKind::Requires { trigger, require } => {
                     for (role, m) in [(Role::Trigger, trigger), (Role::Required, require)] {
                         for (i, t) in m.terms.iter().enumerate() {
@@ -294,6 +295,7 @@ impl Engine {
                     hits.push(self.hit(index, original, norm, s, e));
                 }
             }
+            RuleKind::Config(_) => {}
             RuleKind::Requires { .. } => {
                 if of(Role::Required).next().is_some() {
                     return;
@@ -342,7 +344,7 @@ impl Engine {
             .flat_map(|r| match &r.kind {
                 RuleKind::Terms { terms } => terms.clone(),
                 RuleKind::Requires { trigger, .. } => trigger.terms.clone(),
-                RuleKind::Pattern { .. } => Vec::new(),
+                RuleKind::Pattern { .. } | RuleKind::Config(_) => Vec::new(),
             })
             .collect();
         out.sort();

@@ -8,12 +8,16 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
+use crate::structure::Format;
+
 /// How a file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     Text,
     Markdown,
     Html,
+    /// A campaign file: every string value is copy, and `config` rules check its structure.
+    Structured(Format),
 }
 
 impl FileKind {
@@ -24,8 +28,11 @@ impl FileKind {
             "txt" | "text" => Some(FileKind::Text),
             "md" | "markdown" => Some(FileKind::Markdown),
             "html" | "htm" => Some(FileKind::Html),
-            // Campaign files and archives are read as text until their own readers exist.
-            "yaml" | "yml" | "json" | "toml" | "csv" | "tsv" | "jsonl" => Some(FileKind::Text),
+            "yaml" | "yml" => Some(FileKind::Structured(Format::Yaml)),
+            "json" => Some(FileKind::Structured(Format::Json)),
+            "toml" => Some(FileKind::Structured(Format::Toml)),
+            // Archives are read as text until their record reader exists.
+            "csv" | "tsv" | "jsonl" => Some(FileKind::Text),
             _ => None,
         }
     }
@@ -35,7 +42,9 @@ impl FileKind {
 pub fn copy_segments(kind: FileKind, text: &str) -> Vec<Range<usize>> {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let raw = match kind {
-        FileKind::Text => {
+        // A structured file's strings are decoded first (see `structure`); as raw text, all of
+        // it is copy.
+        FileKind::Text | FileKind::Structured(_) => {
             let whole = start..text.len();
             vec![whole]
         }

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config_match;
 pub mod diagnostic;
 pub mod engine;
 pub mod extract;
@@ -15,6 +16,7 @@ pub mod normalize;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod structure;
 pub mod walk;
 
 use cli::{Cli, Command};

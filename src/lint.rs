@@ -1,12 +1,44 @@
 //! Checking one document: extract its copy, match, and locate every hit in the original text.
+//! Campaign files add a second pass: their `config` rules, per campaign.
 
+use std::ops::Range;
+
+use crate::config_match;
 use crate::diagnostic::Finding;
 use crate::engine::Engine;
 use crate::extract::{copy_segments, FileKind};
+use crate::rules::{Rule, RuleKind};
 use crate::source::LineIndex;
+use crate::structure::{self, Format, Node, StructError, Text};
+
+/// A file that could not be checked, located at a byte of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub message: String,
+    pub byte: usize,
+}
 
 /// Checks `text` (the whole file as read) and returns its findings in contract order.
-pub fn check_text(engine: &Engine, path: &str, text: &str, kind: FileKind) -> Vec<Finding> {
+pub fn check_text(
+    engine: &Engine,
+    path: &str,
+    text: &str,
+    kind: FileKind,
+) -> Result<Vec<Finding>, Unreadable> {
+    let mut findings = match kind {
+        FileKind::Structured(format) => {
+            check_structured(engine, path, text, format).map_err(|e| Unreadable {
+                message: format!("not valid {}: {}", format.name(), e.message),
+                byte: e.byte,
+            })?
+        }
+        _ => check_copy(engine, path, text, kind),
+    };
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(findings)
+}
+
+fn check_copy(engine: &Engine, path: &str, text: &str, kind: FileKind) -> Vec<Finding> {
     let segments = copy_segments(kind, text);
     let hits = engine.scan(text, &segments);
     if hits.is_empty() {
@@ -14,20 +46,121 @@ pub fn check_text(engine: &Engine, path: &str, text: &str, kind: FileKind) -> Ve
     }
     let lines = LineIndex::new(text);
     let rules = &engine.rules().rules;
-    let mut findings: Vec<Finding> = hits
-        .into_iter()
+    hits.into_iter()
         .map(|hit| {
             let rule = &rules[hit.rule];
-            let mut f = Finding::new(rule, hit.rule, path, &text[hit.range.clone()]);
-            (f.line, f.column) = lines.line_col(text, hit.range.start);
-            (f.end_line, f.end_column) = lines.line_col(text, hit.range.end);
-            f.byte_start = hit.range.start;
-            f.byte_end = hit.range.end;
-            f
+            let f = Finding::new(rule, hit.rule, path, &text[hit.range.clone()]);
+            located(f, &lines, text, hit.range)
         })
-        .collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings
+        .collect()
+}
+
+fn located(mut f: Finding, lines: &LineIndex, text: &str, range: Range<usize>) -> Finding {
+    (f.line, f.column) = lines.line_col(text, range.start);
+    (f.end_line, f.end_column) = lines.line_col(text, range.end);
+    f.byte_start = range.start;
+    f.byte_end = range.end;
+    f
+}
+
+/// A campaign file: each campaign's strings are checked together as one document (so a
+/// `requires` rule is satisfied anywhere in the campaign), then its `config` rules run.
+fn check_structured(
+    engine: &Engine,
+    path: &str,
+    text: &str,
+    format: Format,
+) -> Result<Vec<Finding>, StructError> {
+    let docs = structure::parse(format, text)?;
+    let lines = LineIndex::new(text);
+    let rules = &engine.rules().rules;
+    let mut findings = Vec::new();
+    for campaign in structure::campaigns(&docs) {
+        let copy = CampaignCopy::new(campaign);
+        for hit in engine.scan(&copy.text, &copy_segments(FileKind::Text, &copy.text)) {
+            let rule = &rules[hit.rule];
+            let (range, field) = copy.file_range(hit.range.clone());
+            let mut f = Finding::new(rule, hit.rule, path, &copy.text[hit.range]);
+            f.field = Some(field.to_string());
+            findings.push(located(f, &lines, text, range));
+        }
+        for (index, rule) in rules.iter().enumerate() {
+            let RuleKind::Config(check) = &rule.kind else {
+                continue;
+            };
+            for hit in config_match::evaluate(check, campaign) {
+                let f = config_finding(rule, index, path, text, &hit);
+                findings.push(located(f, &lines, text, hit.at));
+            }
+        }
+    }
+    Ok(findings)
+}
+
+fn config_finding(
+    rule: &Rule,
+    index: usize,
+    path: &str,
+    text: &str,
+    hit: &config_match::ConfigHit,
+) -> Finding {
+    // A value spanning lines (a block of copy) is named by its first line; a quoted key or
+    // value by what is inside the quotes.
+    let first_line = text[hit.at.clone()].lines().next().unwrap_or_default();
+    let matched = first_line
+        .strip_prefix(['"', '\''])
+        .and_then(|s| s.strip_suffix(['"', '\'']))
+        .unwrap_or(first_line);
+    let mut f = Finding::new(rule, index, path, matched);
+    f.message = f.message.replace("{field}", &hit.field);
+    f.label = match (hit.field.as_str(), hit.missing, hit.at_value) {
+        ("", _, _) => None,
+        (field, true, _) => Some(format!("缺少 {field}")),
+        (field, false, true) => Some(format!("{field} = {matched}")),
+        (field, false, false) => Some(field.to_string()),
+    };
+    f.field = (!hit.field.is_empty()).then(|| hit.field.clone());
+    f
+}
+
+/// A campaign's string values joined into one document (a line break between values), with
+/// the way back from each byte to the file.
+struct CampaignCopy<'a> {
+    text: String,
+    /// Per value: where it starts in `text`, its field, and its decoded text with origin.
+    pieces: Vec<(usize, String, &'a Text)>,
+}
+
+impl<'a> CampaignCopy<'a> {
+    fn new(campaign: &'a Node) -> CampaignCopy<'a> {
+        let mut strings = Vec::new();
+        campaign.strings_with_fields(String::new(), &mut strings);
+        let mut text = String::new();
+        let mut pieces = Vec::with_capacity(strings.len());
+        for (field, value) in strings {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            pieces.push((text.len(), field, value));
+            text.push_str(&value.text);
+        }
+        CampaignCopy { text, pieces }
+    }
+
+    /// The file bytes behind `range` of the joined text, and the field they belong to.
+    fn file_range(&self, range: Range<usize>) -> (Range<usize>, &str) {
+        let piece_at = |byte: usize| self.pieces.partition_point(|p| p.0 <= byte).max(1) - 1;
+        let (start, field, first) = &self.pieces[piece_at(range.start)];
+        let begin = first
+            .origin
+            .file_range(range.start - start..range.start - start);
+        let last_byte = range.end.max(range.start + 1) - 1;
+        let (last_start, _, last) = &self.pieces[piece_at(last_byte)];
+        let local_end = (range.end - last_start).min(last.text.len());
+        let local_start = (last_byte - last_start).min(local_end);
+        let end = last.origin.file_range(local_start..local_end);
+        (begin.start..end.end.max(begin.start), field)
+    }
 }
 
 /// A rule example that does not behave: a `bad` one that does not fire, or a `good` one that
@@ -39,7 +172,8 @@ pub struct ExampleFailure {
     pub example: usize,
 }
 
-/// Runs every example of every rule (each example is a document of its own).
+/// Runs every example of every rule (each example is a document of its own; a `config` rule's
+/// examples are YAML campaigns).
 pub fn example_failures(engine: &Engine, only_user_packs: bool) -> Vec<ExampleFailure> {
     let set = engine.rules();
     let mut failures = Vec::new();
@@ -47,8 +181,13 @@ pub fn example_failures(engine: &Engine, only_user_packs: bool) -> Vec<ExampleFa
         if only_user_packs && set.sources[rule.loc.source].builtin {
             continue;
         }
+        let kind = match rule.kind {
+            RuleKind::Config(_) => FileKind::Structured(Format::Yaml),
+            _ => FileKind::Text,
+        };
         let fires = |text: &str| {
-            check_text(engine, "example", text, FileKind::Text)
+            check_text(engine, "example", text, kind)
+                .unwrap_or_default()
                 .iter()
                 .any(|f| f.rule_index == index)
         };

@@ -50,10 +50,10 @@ pub fn collect_inputs(paths: &[PathBuf], stdin_name: &str) -> (Vec<Input>, Vec<I
             if path.exists() {
                 inputs.push(Input::File(display_path(path), path.clone(), true));
             } else {
-                errors.push(InputError {
-                    path: display_path(path),
-                    message: "no such file or directory".to_string(),
-                });
+                errors.push(InputError::new(
+                    display_path(path),
+                    "no such file or directory".to_string(),
+                ));
             }
             continue;
         }
@@ -66,10 +66,10 @@ pub fn collect_inputs(paths: &[PathBuf], stdin_name: &str) -> (Vec<Input>, Vec<I
                     inputs.push(Input::File(display_path(e.path()), e.into_path(), false));
                 }
                 Ok(_) => {}
-                Err(err) => errors.push(InputError {
-                    path: err.path().map_or_else(|| display_path(path), display_path),
-                    message: err.to_string(),
-                }),
+                Err(err) => errors.push(InputError::new(
+                    err.path().map_or_else(|| display_path(path), display_path),
+                    err.to_string(),
+                )),
             }
         }
     }

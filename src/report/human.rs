@@ -93,7 +93,8 @@ impl Diagnostic for FindingReport<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.finding;
-        let label = format!("{}：{}", f.severity.label_zh(), f.matched);
+        let what = f.label.as_deref().unwrap_or(&f.matched);
+        let label = format!("{}：{what}", f.severity.label_zh());
         Some(Box::new(std::iter::once(LabeledSpan::new(
             Some(label),
             f.byte_start,

@@ -37,10 +37,7 @@ impl FileOutcome {
     /// An input that could not be checked.
     pub fn failed(path: String, message: String) -> FileOutcome {
         FileOutcome {
-            error: Some(InputError {
-                path: path.clone(),
-                message,
-            }),
+            error: Some(InputError::new(path.clone(), message)),
             path,
             text: None,
             findings: Vec::new(),
@@ -152,7 +149,12 @@ pub fn write_human(
         }
     }
     for e in report.all_errors() {
-        writeln!(out, "错误 {}: {}", e.path, e.message)?;
+        match (e.line, e.column) {
+            (Some(line), Some(column)) => {
+                writeln!(out, "错误 {}:{line}:{column}: {}", e.path, e.message)?
+            }
+            _ => writeln!(out, "错误 {}: {}", e.path, e.message)?,
+        }
     }
     let s = report.summary();
     let count = |sev| s.by_severity.get(&sev).copied().unwrap_or(0);

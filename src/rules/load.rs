@@ -8,9 +8,12 @@ use std::sync::Arc;
 use miette::{NamedSource, SourceSpan};
 use serde_saphyr::Spanned;
 
-use super::schema::{KindDef, MatcherDef, PackFile, RuleDef};
-use super::{Example, Loc, Matcher, Pack, Rule, RuleKind, RuleSet};
+use super::schema::{ConditionDef, KindDef, MatcherDef, PackFile, RuleDef};
+use super::{
+    Condition, ConfigCheck, Example, FieldPath, Loc, Matcher, Pack, Rule, RuleKind, RuleSet, Test,
+};
 use crate::normalize::Normalized;
+use crate::structure;
 
 /// The built-in packs: (file name, YAML). Their ids are part of the product contract.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
@@ -266,6 +269,10 @@ fn build_rule(
             ))
         }
     };
+    let has_conditions = !def.when.is_empty() || !def.forbid.is_empty() || !def.expect.is_empty();
+    if def.kind.value != KindDef::Config {
+        only("takes no `when`, `forbid` or `expect`", !has_conditions)?;
+    }
     let kind = match def.kind.value {
         KindDef::Terms => {
             only("needs a non-empty `terms` list", !terms.is_empty())?;
@@ -305,6 +312,43 @@ fn build_rule(
                 trigger: checked_matcher(index, source, &id, trigger)?,
                 require: checked_matcher(index, source, &id, require)?,
             }
+        }
+        KindDef::Config => {
+            only(
+                "takes its conditions in `when`, `forbid` and `expect`, not phrases or patterns",
+                terms.is_empty()
+                    && exceptions.is_empty()
+                    && pattern.is_none()
+                    && def.trigger.is_none()
+                    && def.require.is_none(),
+            )?;
+            only(
+                "needs `forbid` or `expect` conditions",
+                !def.forbid.is_empty() || !def.expect.is_empty(),
+            )?;
+            let conditions =
+                |list: &[Spanned<ConditionDef>]| -> Result<Vec<Condition>, Box<PackError>> {
+                    list.iter()
+                        .map(|c| build_condition(index, source, &id, c))
+                        .collect()
+                };
+            for example in def.examples.bad.iter().chain(&def.examples.good) {
+                if let Err(e) = structure::parse(structure::Format::Yaml, &example.value) {
+                    return Err(err(
+                        loc_of(index, example),
+                        format!(
+                            "rule {id}: a `config` example is a YAML campaign, and this one does \
+                             not parse: {}",
+                            e.message
+                        ),
+                    ));
+                }
+            }
+            RuleKind::Config(ConfigCheck {
+                when: conditions(&def.when)?,
+                forbid: conditions(&def.forbid)?,
+                expect: conditions(&def.expect)?,
+            })
         }
     };
     let examples = |list: &[Spanned<String>], what: &str| -> Result<Vec<Example>, Box<PackError>> {
@@ -347,6 +391,119 @@ fn kind_name(kind: KindDef) -> &'static str {
         KindDef::Terms => "terms",
         KindDef::Pattern => "pattern",
         KindDef::Requires => "requires",
+        KindDef::Config => "config",
+    }
+}
+
+/// One condition of a `config` rule, checked: a path and exactly one test, or one combinator.
+fn build_condition(
+    index: usize,
+    source: &PackSource,
+    id: &str,
+    def: &Spanned<ConditionDef>,
+) -> Result<Condition, Box<PackError>> {
+    let here = |msg: String| {
+        PackError::at(
+            source,
+            Some(loc_of(index, def)),
+            format!("rule {id}: {msg}"),
+        )
+    };
+    let c = &def.value;
+    let path = c
+        .path
+        .as_ref()
+        .map(|p| {
+            FieldPath::parse(&p.value).map_err(|m| {
+                PackError::at(source, Some(loc_of(index, p)), format!("rule {id}: {m}"))
+            })
+        })
+        .transpose()?;
+    let other_path = |p: &str| FieldPath::parse(p).map_err(&here);
+    let mut tests: Vec<Test> = Vec::new();
+    if let Some(b) = c.exists {
+        tests.push(Test::Exists(b));
+    }
+    if let Some(b) = c.non_empty {
+        tests.push(Test::NonEmpty(b));
+    }
+    if let Some(v) = &c.equals {
+        tests.push(Test::Equals(v.clone()));
+    }
+    if let Some(v) = &c.one_of {
+        tests.push(Test::In(v.clone()));
+    }
+    for (v, make) in [
+        (c.gt, Test::Gt as fn(f64) -> Test),
+        (c.ge, Test::Ge),
+        (c.lt, Test::Lt),
+        (c.le, Test::Le),
+    ] {
+        if let Some(n) = v {
+            tests.push(make(n));
+        }
+    }
+    if let Some(terms) = &c.contains {
+        let normalized: Vec<String> = terms
+            .iter()
+            .map(|t| Normalized::text_of(t, crate::normalize::NormOptions::ALL))
+            .filter(|t| !t.is_empty())
+            .collect();
+        if normalized.is_empty() {
+            return Err(here("`contains` needs at least one phrase".into()));
+        }
+        tests.push(Test::Contains(normalized));
+    }
+    if let Some(p) = &c.before {
+        tests.push(Test::Before(other_path(p)?));
+    }
+    if let Some(p) = &c.after {
+        tests.push(Test::After(other_path(p)?));
+    }
+    let mut combinators: Vec<Condition> = Vec::new();
+    for (list, all) in [(&c.any, false), (&c.all, true)] {
+        if let Some(list) = list {
+            if list.is_empty() {
+                return Err(here("`any` and `all` need at least one condition".into()));
+            }
+            let items = list
+                .iter()
+                .map(|d| build_condition(index, source, id, d))
+                .collect::<Result<Vec<_>, _>>()?;
+            combinators.push(if all {
+                Condition::All(items)
+            } else {
+                Condition::Any(items)
+            });
+        }
+    }
+    if let Some(inner) = &c.not {
+        combinators.push(Condition::Not(Box::new(build_condition(
+            index, source, id, inner,
+        )?)));
+    }
+    const TESTS: &str = "exists, non_empty, equals, in, gt, ge, lt, le, contains, before, after";
+    match (path, tests.len(), combinators.len()) {
+        (Some(path), 1, 0) => Ok(Condition::At {
+            path,
+            test: tests.remove(0),
+        }),
+        (None, 0, 1) => Ok(combinators.remove(0)),
+        (Some(_), 0, 0) => Err(here(format!("a condition needs one test: {TESTS}"))),
+        (Some(_), _, 0) => Err(here(format!(
+            "a condition takes one test, found {}",
+            tests.len()
+        ))),
+        (None, 0, 0) => Err(here(format!(
+            "a condition needs `path` and one test ({TESTS}), or `any`, `all` or `not`"
+        ))),
+        (None, _, 0) => Err(here("this test needs a `path`".into())),
+        (Some(_), _, _) => Err(here(
+            "`any`, `all` and `not` take no `path` of their own".into(),
+        )),
+        (None, _, _) => Err(here(
+            "write one of `any`, `all` or `not` per condition".into(),
+        )),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Rules and rule packs: the model every later stage reads, and loading it from YAML.
 
+mod condition;
 mod load;
 mod schema;
 
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::normalize::NormOptions;
 
+pub use condition::{Condition, ConfigCheck, FieldPath, Scalar, Segment, Test};
 pub use load::{load_rule_set, PackError, PackSource, BUILTIN_PACKS};
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
@@ -72,6 +74,8 @@ pub enum RuleKind {
     /// When a trigger occurs and none of the required statements does, the first trigger is
     /// a finding.
     Requires { trigger: Matcher, require: Matcher },
+    /// Conditions on the structure of a campaign file (YAML, JSON, TOML).
+    Config(ConfigCheck),
 }
 
 impl RuleKind {
@@ -80,6 +84,7 @@ impl RuleKind {
             RuleKind::Terms { .. } => "terms",
             RuleKind::Pattern { .. } => "pattern",
             RuleKind::Requires { .. } => "requires",
+            RuleKind::Config(_) => "config",
         }
     }
 }

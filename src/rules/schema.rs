@@ -6,6 +6,7 @@ use serde_saphyr::Spanned;
 
 use crate::normalize::NormOptions;
 
+use super::condition::Scalar;
 use super::Severity;
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +46,15 @@ pub struct RuleDef {
     /// … and the statements of which one must be present.
     #[serde(default)]
     pub require: Option<Spanned<MatcherDef>>,
+    /// `config`: the rule applies to a campaign where all of these hold …
+    #[serde(default)]
+    pub when: Vec<Spanned<ConditionDef>>,
+    /// … and reports every place where one of these holds …
+    #[serde(default)]
+    pub forbid: Vec<Spanned<ConditionDef>>,
+    /// … and every place where one of these fails.
+    #[serde(default)]
+    pub expect: Vec<Spanned<ConditionDef>>,
     /// A compliant replacement for the matched words, when one fits every match.
     #[serde(default)]
     pub suggest: Option<String>,
@@ -63,6 +73,7 @@ pub enum KindDef {
     Terms,
     Pattern,
     Requires,
+    Config,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,4 +90,40 @@ pub struct MatcherDef {
 pub struct ExamplesDef {
     pub bad: Vec<Spanned<String>>,
     pub good: Vec<Spanned<String>>,
+}
+
+/// One condition of a `config` rule: `path` plus one test, or `any` / `all` / `not`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionDef {
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    #[serde(default)]
+    pub exists: Option<bool>,
+    #[serde(default)]
+    pub non_empty: Option<bool>,
+    #[serde(default)]
+    pub equals: Option<Scalar>,
+    #[serde(default, rename = "in")]
+    pub one_of: Option<Vec<Scalar>>,
+    #[serde(default)]
+    pub gt: Option<f64>,
+    #[serde(default)]
+    pub ge: Option<f64>,
+    #[serde(default)]
+    pub lt: Option<f64>,
+    #[serde(default)]
+    pub le: Option<f64>,
+    #[serde(default)]
+    pub contains: Option<Vec<String>>,
+    #[serde(default)]
+    pub before: Option<String>,
+    #[serde(default)]
+    pub after: Option<String>,
+    #[serde(default)]
+    pub any: Option<Vec<Spanned<ConditionDef>>>,
+    #[serde(default)]
+    pub all: Option<Vec<Spanned<ConditionDef>>>,
+    #[serde(default)]
+    pub not: Option<Box<Spanned<ConditionDef>>>,
 }
