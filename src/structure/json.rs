@@ -5,8 +5,8 @@
 use jsonc_parser::ast::{ObjectPropName, Value as Json};
 use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
 
-use super::align::{origin, Notation};
-use super::{check_depth, Entry, Node, StructError, Text, Value};
+use super::align::Notation;
+use super::{check_depth, inside, string_node, Entry, Node, StructError, Value};
 
 pub fn parse(text: &str) -> Result<Node, StructError> {
     let options = ParseOptions {
@@ -70,21 +70,9 @@ fn convert(text: &str, value: Json<'_>, depth: usize) -> Result<Node, StructErro
 }
 
 fn string(text: &str, value: &str, token: std::ops::Range<usize>) -> Node {
-    let raw = &text[token.clone()];
-    let (content, start) = if raw.len() >= 2 {
-        (&raw[1..raw.len() - 1], token.start + 1)
-    } else {
-        (raw, token.start)
-    };
     let notation = Notation {
         escapes: true,
         doubled_quote: false,
     };
-    Node::new(
-        token.clone(),
-        Value::Str(Text {
-            text: value.to_string(),
-            origin: origin(value, content, start, token, notation),
-        }),
-    )
+    string_node(text, value, token.clone(), inside(&token, 1), notation)
 }

@@ -203,6 +203,40 @@ pub fn campaigns(docs: &[Node]) -> Vec<&Node> {
     out
 }
 
+/// A string value from its decoded text and its token in `text`; `content` is the part of the
+/// token between its delimiters.
+fn string_node(
+    text: &str,
+    value: &str,
+    token: Range<usize>,
+    content: Range<usize>,
+    notation: align::Notation,
+) -> Node {
+    let origin = align::origin(
+        value,
+        &text[content.clone()],
+        content.start,
+        token.clone(),
+        notation,
+    );
+    Node::new(
+        token,
+        Value::Str(Text {
+            text: value.to_string(),
+            origin,
+        }),
+    )
+}
+
+/// The inside of a token delimited by `width` bytes on each side (`"…"`, `"""…"""`).
+fn inside(token: &Range<usize>, width: usize) -> Range<usize> {
+    if token.len() >= 2 * width {
+        token.start + width..token.end - width
+    } else {
+        token.clone()
+    }
+}
+
 /// Refuses nesting deeper than [`MAX_DEPTH`] before a recursive reader sees it.
 fn check_depth(depth: usize, byte: usize) -> Result<(), StructError> {
     if depth > MAX_DEPTH {

@@ -5,8 +5,8 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::align::{origin, Notation};
-use super::{check_depth, Entry, Node, StructError, Text, Value};
+use super::align::Notation;
+use super::{check_depth, inside, string_node, Entry, Node, StructError, Text, Value};
 
 pub fn parse(text: &str) -> Result<Node, StructError> {
     let table = DeTable::parse(text).map_err(|e| StructError {
@@ -72,25 +72,14 @@ fn convert(text: &str, value: &Spanned<DeValue<'_>>, depth: usize) -> Result<Nod
 
 fn string(text: &str, value: &str, token: Range<usize>) -> Node {
     let raw = &text[token.clone()];
-    let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+    let width = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
         3
     } else {
         1
-    };
-    let (content, start) = if raw.len() >= 2 * quote {
-        (&raw[quote..raw.len() - quote], token.start + quote)
-    } else {
-        (raw, token.start)
     };
     let notation = Notation {
         escapes: raw.starts_with('"'),
         doubled_quote: false,
     };
-    Node::new(
-        token.clone(),
-        Value::Str(Text {
-            text: value.to_string(),
-            origin: origin(value, content, start, token, notation),
-        }),
-    )
+    string_node(text, value, token.clone(), inside(&token, width), notation)
 }

@@ -7,8 +7,8 @@ use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
-use super::align::{origin, Notation};
-use super::{Entry, Node, StructError, Text, Value, MAX_DEPTH, MAX_NODES};
+use super::align::Notation;
+use super::{inside, string_node, Entry, Node, StructError, Value, MAX_DEPTH, MAX_NODES};
 
 enum Frame {
     List {
@@ -205,28 +205,19 @@ fn scalar(text: &str, value: &str, style: ScalarStyle, is_str: bool, range: Rang
         }
     }
     let token = &text[range.clone()];
-    let (content, start) = match style {
-        ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted if token.len() >= 2 => {
-            (&token[1..token.len() - 1], range.start + 1)
-        }
+    let content = match style {
+        ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => inside(&range, 1),
         ScalarStyle::Literal | ScalarStyle::Folded if token.starts_with(['|', '>']) => {
             let header = token.find('\n').map_or(token.len(), |i| i + 1);
-            (&token[header..], range.start + header)
+            range.start + header..range.end
         }
-        _ => (token, range.start),
+        _ => range.clone(),
     };
     let notation = Notation {
         escapes: style == ScalarStyle::DoubleQuoted,
         doubled_quote: style == ScalarStyle::SingleQuoted,
     };
-    let origin = origin(value, content, start, range.clone(), notation);
-    Node::new(
-        range,
-        Value::Str(Text {
-            text: value.to_string(),
-            origin,
-        }),
-    )
+    string_node(text, value, range, content, notation)
 }
 
 /// Core-schema numbers: decimal, `0x`/`0o` integers, `.inf`/`.nan` are not amounts.
