@@ -91,6 +91,9 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// After the findings, count them per pack, rule, severity and file (for audits).
+    #[arg(long)]
+    pub summary: bool,
     #[command(flatten)]
     pub packs: PackArgs,
 }

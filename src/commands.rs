@@ -94,6 +94,7 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
     let report = RunReport {
         files,
         errors: walk_errors,
+        breakdown: args.summary,
     };
 
     let stdout = io::stdout();

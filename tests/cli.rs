@@ -427,3 +427,26 @@ fn test_rules_reports_a_misbehaving_user_example() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("does not fire"), "{}", run.stderr);
 }
+
+#[test]
+fn summary_counts_per_pack_rule_severity_and_file() {
+    let dir = files(&[
+        ("a.txt", "全网最低价，国家级".as_bytes()),
+        ("b.txt", "国家级".as_bytes()),
+        ("c.txt", "普通文案".as_bytes()),
+    ]);
+    let run = hegui(dir.path(), &["check", ".", "--summary", "--format", "json"]);
+    let s = &run.json()["summary"];
+    assert_eq!(s["by_pack"]["ad-law"], 3);
+    assert_eq!(s["by_rule"]["AD001"], 2);
+    assert_eq!(s["by_rule"]["AD003"], 1);
+    assert_eq!(s["by_file"]["a.txt"], 2);
+    assert!(s["by_file"].get("c.txt").is_none());
+    assert_eq!(s["by_severity"]["error"], 3);
+    // Without the flag the summary keeps its contract fields only.
+    let run = hegui(dir.path(), &["check", ".", "--format", "json"]);
+    assert!(run.json()["summary"].get("by_rule").is_none());
+    let run = hegui(dir.path(), &["check", ".", "--summary"]);
+    assert!(run.stdout.contains("汇总：按规则"), "{}", run.stdout);
+    assert!(run.stdout.contains("AD001          2"), "{}", run.stdout);
+}

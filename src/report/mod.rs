@@ -51,6 +51,8 @@ pub struct RunReport {
     pub files: Vec<FileOutcome>,
     /// Errors not tied to a checked file (a path that does not exist, a walk error).
     pub errors: Vec<InputError>,
+    /// Count findings per pack, rule and file in the summary (`--summary`).
+    pub breakdown: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,6 +61,13 @@ pub struct Summary {
     pub findings: usize,
     pub by_severity: BTreeMap<Severity, usize>,
     pub errors: usize,
+    /// With `--summary`: findings per pack, per rule and per file (files with findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_pack: Option<BTreeMap<String, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_rule: Option<BTreeMap<String, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_file: Option<BTreeMap<String, usize>>,
 }
 
 impl RunReport {
@@ -82,11 +91,22 @@ impl RunReport {
         for f in self.findings() {
             *by_severity.entry(f.severity).or_insert(0) += 1;
         }
+        let count = |key: &dyn Fn(&Finding) -> &str| {
+            let mut map = BTreeMap::new();
+            for f in self.findings() {
+                *map.entry(key(f).to_string()).or_insert(0) += 1;
+            }
+            map
+        };
+        let breakdown = self.breakdown;
         Summary {
             files: self.checked(),
             findings: self.findings().count(),
             by_severity,
             errors: self.all_errors().count(),
+            by_pack: breakdown.then(|| count(&|f| f.pack.as_str())),
+            by_rule: breakdown.then(|| count(&|f| f.rule.as_str())),
+            by_file: breakdown.then(|| count(&|f| f.path.as_str())),
         }
     }
 }
@@ -157,6 +177,7 @@ pub fn write_human(
         }
     }
     let s = report.summary();
+    write_breakdown(out, report, &s)?;
     let count = |sev| s.by_severity.get(&sev).copied().unwrap_or(0);
     if s.findings == 0 {
         writeln!(out, "hegui: 检查了 {} 个文件，未发现问题。", s.files)?;
@@ -173,6 +194,41 @@ pub fn write_human(
     }
     if s.errors > 0 {
         writeln!(out, "hegui: {} 个输入无法检查（见上方错误）。", s.errors)?;
+    }
+    Ok(())
+}
+
+/// The `--summary` tables of human output: per pack, rule, severity and file, most first.
+fn write_breakdown(out: &mut dyn Write, report: &RunReport, s: &Summary) -> io::Result<()> {
+    let (Some(packs), Some(rules), Some(files)) = (&s.by_pack, &s.by_rule, &s.by_file) else {
+        return Ok(());
+    };
+    let names: BTreeMap<&str, &str> = report
+        .findings()
+        .map(|f| (f.rule.as_str(), f.name.as_str()))
+        .collect();
+    let sorted = |map: &BTreeMap<String, usize>| {
+        let mut rows: Vec<(String, usize)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        rows
+    };
+    writeln!(out, "汇总：按规则包")?;
+    for (pack, n) in sorted(packs) {
+        writeln!(out, "  {pack:<12} {n:>7}")?;
+    }
+    writeln!(out, "汇总：按规则")?;
+    for (rule, n) in sorted(rules) {
+        let name = names.get(rule.as_str()).copied().unwrap_or_default();
+        writeln!(out, "  {rule:<8} {n:>7}  {name}")?;
+    }
+    writeln!(out, "汇总：按严重程度")?;
+    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+        let n = s.by_severity.get(&sev).copied().unwrap_or(0);
+        writeln!(out, "  {:<8} {n:>7}  {}", sev.as_str(), sev.label_zh())?;
+    }
+    writeln!(out, "汇总：按文件")?;
+    for (path, n) in sorted(files) {
+        writeln!(out, "  {n:>7}  {path}")?;
     }
     Ok(())
 }
