@@ -11,7 +11,7 @@ use crate::engine::Engine;
 use crate::extract::FileKind;
 use crate::lint::{check_text, example_failures, ExampleFailure};
 use crate::report::{self, FileOutcome, Format, HumanRenderer, RunReport};
-use crate::rules::{load_rule_set, PackError, RuleKind};
+use crate::rules::{load_rule_set, ExampleKind, PackError, RuleKind};
 use crate::source::{self, LineIndex, ReadError};
 use crate::walk::{collect_inputs, Input};
 
@@ -49,16 +49,11 @@ pub fn load_engine(args: &PackArgs, builtin: bool) -> Result<Engine, Fatal> {
 fn example_error(engine: &Engine, failure: &ExampleFailure) -> Box<PackError> {
     let set = engine.rules();
     let rule = &set.rules[failure.rule];
-    let (example, what) = if failure.bad {
-        (
-            &rule.bad[failure.example],
-            "this `bad` example does not fire the rule",
-        )
-    } else {
-        (
-            &rule.good[failure.example],
-            "this `good` example fires the rule",
-        )
+    let example = &rule.examples(failure.kind)[failure.example];
+    let what = match failure.kind {
+        ExampleKind::Bad => "this `bad` example does not fire the rule",
+        ExampleKind::Good => "this `good` example fires the rule",
+        ExampleKind::Exempt => "this `exempt` example does not fire the rule as `info`",
     };
     PackError::at(
         &set.sources[example.loc.source],
@@ -290,6 +285,9 @@ pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
     if !rule.exceptions.is_empty() {
         push(&mut s, "例外", &rule.exceptions.join("、"));
     }
+    for e in &rule.exempt {
+        push(&mut s, "降为提示", &e.reason);
+    }
     s.push_str("\n违规示例：\n");
     for e in &rule.bad {
         s.push_str(&format!("  ✗ {}\n", example_lines(&e.text)));
@@ -297,6 +295,12 @@ pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
     s.push_str("合规示例：\n");
     for e in &rule.good {
         s.push_str(&format!("  ✓ {}\n", example_lines(&e.text)));
+    }
+    if !rule.exempt_examples.is_empty() {
+        s.push_str("降为提示的示例：\n");
+        for e in &rule.exempt_examples {
+            s.push_str(&format!("  ? {}\n", example_lines(&e.text)));
+        }
     }
     ignore_broken_pipe(io::stdout().lock().write_all(s.as_bytes()))?;
     Ok(Exit::Clean)
@@ -321,7 +325,11 @@ pub fn test_rules(args: TestRulesArgs) -> Result<Exit, Fatal> {
     let engine = Engine::new(set).map_err(|e| miette::miette!("cannot build the engine: {e}"))?;
     let failures = example_failures(&engine, false);
     let set = engine.rules();
-    let examples: usize = set.rules.iter().map(|r| r.bad.len() + r.good.len()).sum();
+    let examples: usize = set
+        .rules
+        .iter()
+        .map(|r| r.bad.len() + r.good.len() + r.exempt_examples.len())
+        .sum();
     let mut err = io::stderr().lock();
     for f in &failures {
         let report = miette::Report::new(*example_error(&engine, f));

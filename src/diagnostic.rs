@@ -30,6 +30,10 @@ pub struct Finding {
     /// A compliant replacement for `matched`, when the rule has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+    /// Why the finding was lowered to `info`: the context is one the law exempts (a sourced,
+    /// time-limited ranking, an award) and a person should verify it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<String>,
     /// What the underline says, when not the matched words (a missing field).
     #[serde(skip)]
     pub label: Option<String>,
@@ -58,9 +62,20 @@ impl Finding {
             name: rule.name.clone(),
             field: None,
             label: None,
+            exemption: None,
             suggestion: rule.suggest.clone(),
             rule_index,
         }
+    }
+
+    /// Lowers the finding to `info` when its context is one the law exempts.
+    pub fn exempted(mut self, rule: &Rule, exempt: Option<usize>) -> Finding {
+        if let Some(e) = exempt.and_then(|i| rule.exempt.get(i)) {
+            self.severity = Severity::Info;
+            self.message = format!("{}（可能适用例外：{}）", self.message, e.reason);
+            self.exemption = Some(e.reason.clone());
+        }
+        self
     }
 
     /// The order of the contract: path, then byte_start, then rule.

@@ -25,6 +25,8 @@ enum Role {
     Trigger,
     /// Satisfies a `requires` rule.
     Required,
+    /// A context that lowers the matches it contains to `info` (item: which exemption).
+    Exempt,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +44,7 @@ struct Target {
 struct RegexTarget {
     rule: u32,
     role: Role,
+    item: u32,
     re: Regex,
 }
 
@@ -60,6 +63,8 @@ struct Occurrence {
 pub struct Hit {
     pub rule: usize,
     pub range: Range<usize>,
+    /// The rule's exemption whose context contains the match: reported as `info`.
+    pub exempt: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -108,6 +113,7 @@ impl Engine {
                 RuleKind::Pattern { pattern } => regexes.push(RegexTarget {
                     rule: index as u32,
                     role: Role::Term,
+                    item: 0,
                     re: compile(pattern)?,
                 }),
                 RuleKind::Config(_) => {}
@@ -120,6 +126,7 @@ impl Engine {
                             regexes.push(RegexTarget {
                                 rule: index as u32,
                                 role,
+                                item: 0,
                                 re: compile(p)?,
                             });
                         }
@@ -128,6 +135,19 @@ impl Engine {
             }
             for (i, e) in rule.exceptions.iter().enumerate() {
                 add_literal(e, index, Role::Exception, i);
+            }
+            for (i, e) in rule.exempt.iter().enumerate() {
+                for t in &e.matcher.terms {
+                    add_literal(t, index, Role::Exempt, i);
+                }
+                if let Some(p) = &e.matcher.pattern {
+                    regexes.push(RegexTarget {
+                        rule: index as u32,
+                        role: Role::Exempt,
+                        item: i as u32,
+                        re: compile(p)?,
+                    });
+                }
             }
             pack_terms.push(match &rule.kind {
                 RuleKind::Terms { terms } if !rule.norm.is_all() => Some(
@@ -200,7 +220,7 @@ impl Engine {
                     found.push(Occurrence {
                         rule: rt.rule,
                         role: rt.role,
-                        item: 0,
+                        item: rt.item,
                         start: m.start(),
                         end: m.end(),
                     });
@@ -232,7 +252,12 @@ impl Engine {
         let rules = &self.rules.rules;
         let rank = |h: &Hit| {
             let r = &rules[h.rule];
-            (r.severity, h.range.len(), std::cmp::Reverse(h.rule))
+            let severity = if h.exempt.is_some() {
+                crate::rules::Severity::Info
+            } else {
+                r.severity
+            };
+            (severity, h.range.len(), std::cmp::Reverse(h.rule))
         };
         let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
         for hit in hits {
@@ -272,9 +297,11 @@ impl Engine {
         let exceptions: Vec<&Occurrence> = of(Role::Exception).collect();
         match rule.kind {
             RuleKind::Terms { .. } | RuleKind::Pattern { .. } => {
-                // (normalized start, end) of the finding being built; overlapping occurrences
-                // of one rule (史上最 + 最强) become one finding.
-                let mut current: Option<(usize, usize)> = None;
+                let exempting: Vec<&Occurrence> = of(Role::Exempt).collect();
+                // The finding being built: normalized start, end, and its exemption. Overlapping
+                // occurrences of one rule (史上最 + 最强) become one finding, exempt only if all
+                // of them are.
+                let mut current: Option<(usize, usize, Option<usize>)> = None;
                 for o in of(Role::Term) {
                     if exempt(&exceptions, o) {
                         continue;
@@ -282,17 +309,23 @@ impl Engine {
                     if !self.pack_allows(index, o, original, norm) {
                         continue;
                     }
+                    let lowered = exempting
+                        .iter()
+                        .find(|x| x.start <= o.start && o.end <= x.end)
+                        .map(|x| x.item as usize);
                     match current {
-                        Some((s, e)) if o.start < e => current = Some((s, e.max(o.end))),
-                        Some((s, e)) => {
-                            hits.push(self.hit(index, original, norm, s, e));
-                            current = Some((o.start, o.end));
+                        Some((s, e, l)) if o.start < e => {
+                            current = Some((s, e.max(o.end), l.and(lowered)));
                         }
-                        None => current = Some((o.start, o.end)),
+                        Some((s, e, l)) => {
+                            hits.push(self.hit(index, original, norm, s, e, l));
+                            current = Some((o.start, o.end, lowered));
+                        }
+                        None => current = Some((o.start, o.end, lowered)),
                     }
                 }
-                if let Some((s, e)) = current {
-                    hits.push(self.hit(index, original, norm, s, e));
+                if let Some((s, e, l)) = current {
+                    hits.push(self.hit(index, original, norm, s, e, l));
                 }
             }
             RuleKind::Config(_) => {}
@@ -304,16 +337,25 @@ impl Engine {
                     .filter(|o| !exempt(&exceptions, o))
                     .find(|o| self.pack_allows(index, o, original, norm));
                 if let Some(o) = first {
-                    hits.push(self.hit(index, original, norm, o.start, o.end));
+                    hits.push(self.hit(index, original, norm, o.start, o.end, None));
                 }
             }
         }
     }
 
-    fn hit(&self, rule: usize, original: &str, norm: &Normalized, start: usize, end: usize) -> Hit {
+    fn hit(
+        &self,
+        rule: usize,
+        original: &str,
+        norm: &Normalized,
+        start: usize,
+        end: usize,
+        exempt: Option<usize>,
+    ) -> Hit {
         Hit {
             rule,
             range: norm.original_range(original, start, end),
+            exempt,
         }
     }
 

@@ -7,7 +7,7 @@ use crate::config_match;
 use crate::diagnostic::Finding;
 use crate::engine::Engine;
 use crate::extract::{copy_segments, FileKind};
-use crate::rules::{Rule, RuleKind};
+use crate::rules::{ExampleKind, Rule, RuleKind, Severity};
 use crate::source::LineIndex;
 use crate::structure::{self, Format, Node, StructError, Text};
 
@@ -49,7 +49,8 @@ fn check_copy(engine: &Engine, path: &str, text: &str, kind: FileKind) -> Vec<Fi
     hits.into_iter()
         .map(|hit| {
             let rule = &rules[hit.rule];
-            let f = Finding::new(rule, hit.rule, path, &text[hit.range.clone()]);
+            let f = Finding::new(rule, hit.rule, path, &text[hit.range.clone()])
+                .exempted(rule, hit.exempt);
             located(f, &lines, text, hit.range)
         })
         .collect()
@@ -80,7 +81,8 @@ fn check_structured(
         for hit in engine.scan(&copy.text, &copy_segments(FileKind::Text, &copy.text)) {
             let rule = &rules[hit.rule];
             let (range, field) = copy.file_range(hit.range.clone());
-            let mut f = Finding::new(rule, hit.rule, path, &copy.text[hit.range]);
+            let mut f = Finding::new(rule, hit.rule, path, &copy.text[hit.range])
+                .exempted(rule, hit.exempt);
             f.field = Some(field.to_string());
             findings.push(located(f, &lines, text, range));
         }
@@ -163,12 +165,12 @@ impl<'a> CampaignCopy<'a> {
     }
 }
 
-/// A rule example that does not behave: a `bad` one that does not fire, or a `good` one that
-/// does.
+/// A rule example that does not behave: a `bad` one that does not fire, a `good` one that
+/// does, or an `exempt` one that does not fire as `info`.
 #[derive(Debug, Clone)]
 pub struct ExampleFailure {
     pub rule: usize,
-    pub bad: bool,
+    pub kind: ExampleKind,
     pub example: usize,
 }
 
@@ -181,32 +183,36 @@ pub fn example_failures(engine: &Engine, only_user_packs: bool) -> Vec<ExampleFa
         if only_user_packs && set.sources[rule.loc.source].builtin {
             continue;
         }
-        let kind = match rule.kind {
+        let file_kind = match rule.kind {
             RuleKind::Config(_) => FileKind::Structured(Format::Yaml),
             _ => FileKind::Text,
         };
-        let fires = |text: &str| {
-            check_text(engine, "example", text, kind)
+        // The severities the rule fires with on one example.
+        let fired = |text: &str| -> Vec<Severity> {
+            check_text(engine, "example", text, file_kind)
                 .unwrap_or_default()
                 .iter()
-                .any(|f| f.rule_index == index)
+                .filter(|f| f.rule_index == index)
+                .map(|f| f.severity)
+                .collect()
         };
-        for (i, ex) in rule.bad.iter().enumerate() {
-            if !fires(&ex.text) {
-                failures.push(ExampleFailure {
-                    rule: index,
-                    bad: true,
-                    example: i,
-                });
-            }
-        }
-        for (i, ex) in rule.good.iter().enumerate() {
-            if fires(&ex.text) {
-                failures.push(ExampleFailure {
-                    rule: index,
-                    bad: false,
-                    example: i,
-                });
+        for kind in [ExampleKind::Bad, ExampleKind::Good, ExampleKind::Exempt] {
+            for (i, ex) in rule.examples(kind).iter().enumerate() {
+                let got = fired(&ex.text);
+                let behaves = match kind {
+                    ExampleKind::Bad => got.contains(&rule.severity),
+                    ExampleKind::Good => got.is_empty(),
+                    ExampleKind::Exempt => {
+                        !got.is_empty() && got.iter().all(|&s| s == Severity::Info)
+                    }
+                };
+                if !behaves {
+                    failures.push(ExampleFailure {
+                        rule: index,
+                        kind,
+                        example: i,
+                    });
+                }
             }
         }
     }

@@ -450,3 +450,26 @@ fn summary_counts_per_pack_rule_severity_and_file() {
     assert!(run.stdout.contains("汇总：按规则"), "{}", run.stdout);
     assert!(run.stdout.contains("AD001          2"), "{}", run.stdout);
 }
+
+#[test]
+fn exempt_contexts_are_lowered_to_info_with_the_reason() {
+    let dir = files(&[(
+        "a.txt",
+        "2025年天猫面霜类目销量第一（数据来源：天猫生意参谋）\n本品销量第一\n".as_bytes(),
+    )]);
+    let run = hegui(dir.path(), &["check", "a.txt", "--format", "json"]);
+    let findings = run.findings();
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    assert_eq!(findings[0]["severity"], "info");
+    assert!(findings[0]["exemption"]
+        .as_str()
+        .is_some_and(|r| r.contains("第六条第（六）项")));
+    assert_eq!(findings[1]["severity"], "error");
+    assert!(findings[1].get("exemption").is_none());
+    // Alone, an exempt claim does not fail the run.
+    let dir = files(&[(
+        "b.txt",
+        "2025年天猫面霜类目销量第一（数据来源：天猫生意参谋）".as_bytes(),
+    )]);
+    assert_eq!(hegui(dir.path(), &["check", "b.txt"]).code, 0);
+}

@@ -25,17 +25,8 @@ fn every_builtin_example_behaves() {
         .iter()
         .map(|f| {
             let r = &rules[f.rule];
-            let ex = if f.bad {
-                &r.bad[f.example]
-            } else {
-                &r.good[f.example]
-            };
-            format!(
-                "{} {} example: {}",
-                r.id,
-                if f.bad { "bad" } else { "good" },
-                ex.text
-            )
+            let ex = &r.examples(f.kind)[f.example];
+            format!("{} {} example: {}", r.id, f.kind.name(), ex.text)
         })
         .collect();
     assert!(described.is_empty(), "{described:#?}");

@@ -10,7 +10,8 @@ use serde_saphyr::Spanned;
 
 use super::schema::{ConditionDef, KindDef, MatcherDef, PackFile, RuleDef};
 use super::{
-    Condition, ConfigCheck, Example, FieldPath, Loc, Matcher, Pack, Rule, RuleKind, RuleSet, Test,
+    Condition, ConfigCheck, Example, Exempt, FieldPath, Loc, Matcher, Pack, Rule, RuleKind,
+    RuleSet, Test,
 };
 use crate::normalize::Normalized;
 use crate::structure;
@@ -254,6 +255,30 @@ fn build_rule(
     let kind_loc = loc_of(index, &def.kind);
     let terms = checked_terms(index, source, &id, &def.terms)?;
     let exceptions = checked_terms(index, source, &id, &def.exceptions)?;
+    let exempt = def
+        .exempt
+        .iter()
+        .map(|e| {
+            let matcher = checked_matcher(
+                index,
+                source,
+                &id,
+                &e.value.terms,
+                e.value.pattern.as_ref(),
+                loc_of(index, e),
+            )?;
+            if e.value.reason.trim().is_empty() {
+                return Err(err(
+                    loc_of(index, e),
+                    format!("rule {id}: an exemption needs a `reason`"),
+                ));
+            }
+            Ok(Exempt {
+                matcher,
+                reason: e.value.reason.trim().to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, Box<PackError>>>()?;
     let pattern = def
         .pattern
         .as_ref()
@@ -299,8 +324,8 @@ fn build_rule(
         }
         KindDef::Requires => {
             only(
-                "takes its phrases in `trigger` and `require`, not `terms` or `pattern`",
-                terms.is_empty() && pattern.is_none(),
+                "takes its phrases in `trigger` and `require`, not `terms`, `pattern` or `exempt`",
+                terms.is_empty() && pattern.is_none() && exempt.is_empty(),
             )?;
             let (Some(trigger), Some(require)) = (&def.trigger, &def.require) else {
                 return Err(err(
@@ -309,8 +334,8 @@ fn build_rule(
                 ));
             };
             RuleKind::Requires {
-                trigger: checked_matcher(index, source, &id, trigger)?,
-                require: checked_matcher(index, source, &id, require)?,
+                trigger: spanned_matcher(index, source, &id, trigger)?,
+                require: spanned_matcher(index, source, &id, require)?,
             }
         }
         KindDef::Config => {
@@ -318,6 +343,7 @@ fn build_rule(
                 "takes its conditions in `when`, `forbid` and `expect`, not phrases or patterns",
                 terms.is_empty()
                     && exceptions.is_empty()
+                    && exempt.is_empty()
                     && pattern.is_none()
                     && def.trigger.is_none()
                     && def.require.is_none(),
@@ -368,6 +394,15 @@ fn build_rule(
     };
     Ok(Rule {
         bad: examples(&def.examples.bad, "bad")?,
+        exempt_examples: def
+            .examples
+            .exempt
+            .iter()
+            .map(|e| Example {
+                text: e.value.clone(),
+                loc: loc_of(index, e),
+            })
+            .collect(),
         good: examples(&def.examples.good, "good")?,
         id,
         pack: pack.to_string(),
@@ -378,6 +413,7 @@ fn build_rule(
         law: def.law,
         kind,
         exceptions,
+        exempt,
         suggest: def.suggest,
         explain: def.explain,
         quote: def.quote,
@@ -550,23 +586,39 @@ fn checked_pattern(
     }
 }
 
-fn checked_matcher(
+fn spanned_matcher(
     index: usize,
     source: &PackSource,
     id: &str,
     m: &Spanned<MatcherDef>,
 ) -> Result<Matcher, Box<PackError>> {
-    let terms = checked_terms(index, source, id, &m.value.terms)?;
-    let pattern = m
-        .value
-        .pattern
-        .as_ref()
+    let def = &m.value;
+    checked_matcher(
+        index,
+        source,
+        id,
+        &def.terms,
+        def.pattern.as_ref(),
+        loc_of(index, m),
+    )
+}
+
+fn checked_matcher(
+    index: usize,
+    source: &PackSource,
+    id: &str,
+    terms: &[Spanned<String>],
+    pattern: Option<&Spanned<String>>,
+    loc: Loc,
+) -> Result<Matcher, Box<PackError>> {
+    let terms = checked_terms(index, source, id, terms)?;
+    let pattern = pattern
         .map(|p| checked_pattern(index, source, id, p))
         .transpose()?;
     if terms.is_empty() && pattern.is_none() {
         return Err(PackError::at(
             source,
-            Some(loc_of(index, m)),
+            Some(loc),
             format!("rule {id}: needs `terms` or `pattern` here"),
         ));
     }

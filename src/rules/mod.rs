@@ -89,6 +89,14 @@ impl RuleKind {
     }
 }
 
+/// A context the law exempts or tolerates: a match inside it is reported as `info`, with the
+/// reason, so the reader can verify the claim instead of rewriting it.
+#[derive(Debug, Clone)]
+pub struct Exempt {
+    pub matcher: Matcher,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Example {
     pub text: String,
@@ -106,17 +114,50 @@ pub struct Rule {
     pub law: String,
     pub kind: RuleKind,
     pub exceptions: Vec<String>,
+    /// Contexts where a match is lowered to `info` with a reason.
+    pub exempt: Vec<Exempt>,
     pub suggest: Option<String>,
     pub explain: Option<String>,
     pub quote: Option<String>,
     pub bad: Vec<Example>,
     pub good: Vec<Example>,
+    /// Copy in an exempt context: must fire, lowered to `info`.
+    pub exempt_examples: Vec<Example>,
     /// The normalization steps of the rule's pack.
     pub norm: NormOptions,
     pub loc: Loc,
 }
 
+/// The three lists of examples a rule carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleKind {
+    /// Must fire.
+    Bad,
+    /// Must not fire.
+    Good,
+    /// Must fire, lowered to `info` by an exemption.
+    Exempt,
+}
+
+impl ExampleKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExampleKind::Bad => "bad",
+            ExampleKind::Good => "good",
+            ExampleKind::Exempt => "exempt",
+        }
+    }
+}
+
 impl Rule {
+    pub fn examples(&self, kind: ExampleKind) -> &[Example] {
+        match kind {
+            ExampleKind::Bad => &self.bad,
+            ExampleKind::Good => &self.good,
+            ExampleKind::Exempt => &self.exempt_examples,
+        }
+    }
+
     /// The message with `{matched}` filled in.
     pub fn message_for(&self, matched: &str) -> String {
         self.message.replace("{matched}", matched)

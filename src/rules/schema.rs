@@ -40,6 +40,10 @@ pub struct RuleDef {
     /// Longer phrases that exempt a match they contain (`terms` and `pattern`).
     #[serde(default)]
     pub exceptions: Vec<Spanned<String>>,
+    /// Contexts the SAMR guideline exempts (a sourced, time-limited ranking; an award name):
+    /// a match inside one is reported as `info` with the reason instead.
+    #[serde(default)]
+    pub exempt: Vec<Spanned<ExemptDef>>,
     /// `requires`: what makes the statement necessary …
     #[serde(default)]
     pub trigger: Option<Spanned<MatcherDef>>,
@@ -90,6 +94,9 @@ pub struct MatcherDef {
 pub struct ExamplesDef {
     pub bad: Vec<Spanned<String>>,
     pub good: Vec<Spanned<String>>,
+    /// Copy in an exempt context: fires, lowered to `info`.
+    #[serde(default)]
+    pub exempt: Vec<Spanned<String>>,
 }
 
 /// One condition of a `config` rule: `path` plus one test, or `any` / `all` / `not`.
@@ -126,4 +133,15 @@ pub struct ConditionDef {
     pub all: Option<Vec<Spanned<ConditionDef>>>,
     #[serde(default)]
     pub not: Option<Box<Spanned<ConditionDef>>>,
+}
+
+/// An exempt context: phrases and/or a pattern, and the reason a reader is told.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExemptDef {
+    #[serde(default)]
+    pub terms: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub pattern: Option<Spanned<String>>,
+    pub reason: String,
 }
