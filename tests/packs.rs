@@ -57,6 +57,21 @@ fn packs_follow_the_contract() {
             rule.id,
             rule.law
         );
+        // `explain` prints the article text of the statute a rule cites.
+        let cites_statute = ["《广告法》", "《个人信息保护法》", "《禁止传销条例》"]
+            .iter()
+            .any(|s| rule.law.contains(s));
+        assert!(
+            rule.quote.is_some() || !cites_statute,
+            "{}: cites {} but quotes no article",
+            rule.id,
+            rule.law
+        );
+        assert!(
+            rule.quote.is_some() || rule.explain.is_some() || rule.law.starts_with("活动配置校验"),
+            "{}: neither article text nor an explanation",
+            rule.id
+        );
         assert!(
             rule.message
                 .chars()
@@ -111,4 +126,34 @@ fn rendered_diagnostic_snapshot() {
     let rendered =
         HumanRenderer::new(false, 80).render_file("copy/spring.txt", &text.into(), &findings);
     insta::assert_snapshot!(rendered);
+}
+
+/// Copy a word list would miss: Traditional characters, full-width letters and digits, or noise
+/// between characters.
+fn is_variant(text: &str) -> bool {
+    let noisy =
+        regex::Regex::new(r"\p{Han}[ _\-~.·*＊\u{200b}]+\p{Han}|[Ａ-Ｚａ-ｚ０-９]").expect("valid");
+    fast2s::convert(text) != text || noisy.is_match(text)
+}
+
+#[test]
+fn every_rule_has_two_bad_and_two_good_examples_and_a_variant() {
+    let engine = builtin();
+    let mut short = Vec::new();
+    for rule in &engine.rules().rules {
+        if rule.bad.len() < 2 || rule.good.len() < 2 {
+            short.push(format!(
+                "{}: {} bad, {} good",
+                rule.id,
+                rule.bad.len(),
+                rule.good.len()
+            ));
+        }
+        if !matches!(rule.kind, hegui::rules::RuleKind::Config(_))
+            && !rule.bad.iter().any(|e| is_variant(&e.text))
+        {
+            short.push(format!("{}: no Traditional or noisy bad example", rule.id));
+        }
+    }
+    assert!(short.is_empty(), "{short:#?}");
 }
