@@ -14,6 +14,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 
 
 def main() -> int:
@@ -25,9 +26,17 @@ def main() -> int:
     ap.add_argument("--rule", action="append", default=[], help="sample only this rule (repeatable)")
     ap.add_argument("--context", type=int, default=30, help="characters of context each side")
     ap.add_argument("--hegui", default=os.environ.get("HEGUI", "target/release/hegui"))
+    ap.add_argument("--lines-as-docs", type=int, metavar="N", default=0,
+                    help="check N random lines of each text file, each as a document of its own "
+                         "(one SMS or post per line), so `requires` rules see one message at a time")
     args = ap.parse_args()
 
-    cmd = [args.hegui, "check", *args.paths, "--format", "jsonl", "--fail-on", "never"]
+    paths = args.paths
+    if args.lines_as_docs:
+        scratch = tempfile.mkdtemp(prefix="hegui-audit-")
+        paths = [split_lines(args.paths, scratch, args.lines_as_docs, args.seed)]
+
+    cmd = [args.hegui, "check", *paths, "--format", "jsonl", "--fail-on", "never"]
     for p in args.pack:
         cmd += ["--pack", p]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -68,6 +77,23 @@ def main() -> int:
         after = after.replace("\n", "⏎")[: args.context]
         print(f"{i:>3}. {f['rule']} {path}:{f['line']}:{f['column']}  …{before}【{f['matched']}】{after}…")
     return 0
+
+
+def split_lines(paths, scratch, n, seed):
+    """Writes n random non-empty lines of every .txt file under paths into scratch, one file
+    per line, named after the source file and line number."""
+    rng = random.Random(seed)
+    for root in paths:
+        files = [root] if os.path.isfile(root) else [
+            os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if f.endswith(".txt")]
+        for path in sorted(files):
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                lines = [(i, l.strip()) for i, l in enumerate(fh, 1) if l.strip()]
+            stem = os.path.relpath(path).replace(os.sep, "__").replace("..", "up")
+            for i, line in rng.sample(lines, min(n, len(lines))):
+                with open(os.path.join(scratch, f"{stem}__L{i}.txt"), "w", encoding="utf-8") as out:
+                    out.write(line + "\n")
+    return scratch
 
 
 if __name__ == "__main__":

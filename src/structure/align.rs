@@ -20,6 +20,18 @@ pub enum Origin {
 }
 
 impl Origin {
+    pub fn shift(&mut self, offset: usize) {
+        match self {
+            Origin::Verbatim(start) => *start += offset,
+            Origin::Mapped(map) => {
+                let by = u32::try_from(offset).unwrap_or(u32::MAX);
+                map.iter_mut()
+                    .for_each(|m| *m = (m.0.saturating_add(by), m.1.saturating_add(by)));
+            }
+            Origin::Whole(span) => *span = span.start + offset..span.end + offset,
+        }
+    }
+
     /// The file bytes that wrote the decoded bytes `range`.
     pub fn file_range(&self, range: Range<usize>) -> Range<usize> {
         match self {

@@ -8,7 +8,30 @@ use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
 use super::align::Notation;
 use super::{check_depth, inside, string_node, Entry, Node, StructError, Value};
 
-pub fn parse(text: &str) -> Result<Node, StructError> {
+/// One JSON document, or — for exports named `.json` that hold one JSON value per line (JSON
+/// Lines) — one document per line.
+pub fn parse(text: &str) -> Result<Vec<Node>, StructError> {
+    match parse_one(text) {
+        Ok(node) => Ok(vec![node]),
+        Err(whole) => per_line(text).ok_or(whole),
+    }
+}
+
+fn per_line(text: &str) -> Option<Vec<Node>> {
+    let mut docs = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if !line.trim().is_empty() {
+            let mut node = parse_one(line).ok()?;
+            node.shift(offset);
+            docs.push(node);
+        }
+        offset += line.len();
+    }
+    (docs.len() > 1).then_some(docs)
+}
+
+fn parse_one(text: &str) -> Result<Node, StructError> {
     let options = ParseOptions {
         allow_comments: true,
         allow_trailing_commas: true,

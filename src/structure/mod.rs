@@ -135,6 +135,22 @@ impl Node {
         }
     }
 
+    /// Moves every byte range by `offset` (a document parsed out of a larger file).
+    pub fn shift(&mut self, offset: usize) {
+        self.span = self.span.start + offset..self.span.end + offset;
+        match &mut self.value {
+            Value::Str(t) => t.origin.shift(offset),
+            Value::List(items) => items.iter_mut().for_each(|n| n.shift(offset)),
+            Value::Map(entries) => {
+                for e in entries {
+                    e.key_span = e.key_span.start + offset..e.key_span.end + offset;
+                    e.value.shift(offset);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// `null`, `""`, `[]` and `{}` hold nothing.
     pub fn is_empty(&self) -> bool {
         match &self.value {
@@ -172,7 +188,7 @@ impl Node {
 pub fn parse(format: Format, text: &str) -> Result<Vec<Node>, StructError> {
     let docs = match format {
         Format::Yaml => yaml::parse(text)?,
-        Format::Json => vec![json::parse(text)?],
+        Format::Json => json::parse(text)?,
         Format::Toml => vec![toml::parse(text)?],
     };
     Ok(docs)
@@ -363,6 +379,16 @@ mod tests {
         }
         let e = parse(Format::Yaml, &yaml).expect_err("refused");
         assert!(e.message.contains("alias"), "{e:?}");
+    }
+
+    #[test]
+    fn json_lines_in_a_json_file_are_one_document_each() {
+        let text = "{\"a\": \"春季\"}\n{\"a\": \"最佳\"}\n";
+        let docs = parse(Format::Json, text).expect("parses");
+        assert_eq!(docs.len(), 2);
+        let t = strings(&docs[1])[0];
+        assert_eq!(&text[t.origin.file_range(0..t.text.len())], "最佳");
+        assert!(parse(Format::Json, "{\"a\": 1}\n{oops\n").is_err());
     }
 
     #[test]
