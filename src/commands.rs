@@ -288,18 +288,20 @@ pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
     for e in &rule.exempt {
         push(&mut s, "降为提示", &e.reason);
     }
-    s.push_str("\n违规示例：\n");
-    for e in &rule.bad {
-        s.push_str(&format!("  ✗ {}\n", example_lines(&e.text)));
-    }
-    s.push_str("合规示例：\n");
-    for e in &rule.good {
-        s.push_str(&format!("  ✓ {}\n", example_lines(&e.text)));
-    }
-    if !rule.exempt_examples.is_empty() {
-        s.push_str("降为提示的示例：\n");
-        for e in &rule.exempt_examples {
-            s.push_str(&format!("  ? {}\n", example_lines(&e.text)));
+    s.push('\n');
+    for kind in ExampleKind::ALL {
+        let (title, mark) = match kind {
+            ExampleKind::Bad => ("违规示例", '✗'),
+            ExampleKind::Good => ("合规示例", '✓'),
+            ExampleKind::Exempt => ("降为提示的示例", '?'),
+        };
+        let list = rule.examples(kind);
+        if list.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("{title}：\n"));
+        for e in list {
+            s.push_str(&format!("  {mark} {}\n", example_lines(&e.text)));
         }
     }
     ignore_broken_pipe(io::stdout().lock().write_all(s.as_bytes()))?;
@@ -328,7 +330,7 @@ pub fn test_rules(args: TestRulesArgs) -> Result<Exit, Fatal> {
     let examples: usize = set
         .rules
         .iter()
-        .map(|r| r.bad.len() + r.good.len() + r.exempt_examples.len())
+        .flat_map(|r| ExampleKind::ALL.map(|k| r.examples(k).len()))
         .sum();
     let mut err = io::stderr().lock();
     for f in &failures {

@@ -79,17 +79,15 @@ pub fn evaluate(check: &ConfigCheck, campaign: &Node) -> Vec<ConfigHit> {
             // A combination that fails as a whole points at what made the rule apply and
             // names the first field that could have satisfied it.
             _ if !o.holds => {
-                let first = o.no.into_iter().next();
-                let mut hit = fallback(Binding {
-                    node: None,
+                let (node, field) =
+                    o.no.into_iter()
+                        .next()
+                        .map_or((None, String::new()), |b| (b.node, b.field));
+                hits.push(fallback(Binding {
+                    node,
                     at: None,
-                    field: String::new(),
-                });
-                if let Some(b) = first {
-                    hit.missing = b.node.is_none();
-                    hit.field = b.field;
-                }
-                hits.push(hit);
+                    field,
+                }));
             }
             _ => {}
         }
@@ -198,9 +196,9 @@ fn walk<'a>(
         missing_at(node, key_span.clone(), rest, child, &field, out)
     };
     match (first, &node.value) {
-        (Segment::Key(k), Value::Map(entries)) => {
+        (Segment::Key(k), Value::Map(_)) => {
             let child = join(&field, k);
-            match entries.iter().find(|e| &e.key == k) {
+            match node.get(k) {
                 Some(e) => walk(&e.value, Some(e.key_span.clone()), rest, child, out),
                 None => missing(child, out),
             }

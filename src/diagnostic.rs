@@ -70,8 +70,8 @@ impl Finding {
 
     /// Lowers the finding to `info` when its context is one the law exempts.
     pub fn exempted(mut self, rule: &Rule, exempt: Option<usize>) -> Finding {
+        self.severity = rule.severity_for(exempt);
         if let Some(e) = exempt.and_then(|i| rule.exempt.get(i)) {
-            self.severity = Severity::Info;
             self.message = format!("{}（可能适用例外：{}）", self.message, e.reason);
             self.exemption = Some(e.reason.clone());
         }

@@ -251,12 +251,7 @@ impl Engine {
         hits.sort_by_key(|h| (h.range.start, h.rule));
         let rules = &self.rules.rules;
         let rank = |h: &Hit| {
-            let r = &rules[h.rule];
-            let severity = if h.exempt.is_some() {
-                crate::rules::Severity::Info
-            } else {
-                r.severity
-            };
+            let severity = rules[h.rule].severity_for(h.exempt);
             (severity, h.range.len(), std::cmp::Reverse(h.rule))
         };
         let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
@@ -303,16 +298,13 @@ impl Engine {
                 // of them are.
                 let mut current: Option<(usize, usize, Option<usize>)> = None;
                 for o in of(Role::Term) {
-                    if exempt(&exceptions, o) {
+                    if containing(&exceptions, o).is_some() {
                         continue;
                     }
                     if !self.pack_allows(index, o, original, norm) {
                         continue;
                     }
-                    let lowered = exempting
-                        .iter()
-                        .find(|x| x.start <= o.start && o.end <= x.end)
-                        .map(|x| x.item as usize);
+                    let lowered = containing(&exempting, o).map(|x| x.item as usize);
                     match current {
                         Some((s, e, l)) if o.start < e => {
                             current = Some((s, e.max(o.end), l.and(lowered)));
@@ -334,7 +326,7 @@ impl Engine {
                     return;
                 }
                 let first = of(Role::Trigger)
-                    .filter(|o| !exempt(&exceptions, o))
+                    .filter(|o| containing(&exceptions, o).is_none())
                     .find(|o| self.pack_allows(index, o, original, norm));
                 if let Some(o) = first {
                     hits.push(self.hit(index, original, norm, o.start, o.end, None));
@@ -396,10 +388,12 @@ impl Engine {
 }
 
 /// An exception phrase that contains the occurrence exempts it.
-fn exempt(exceptions: &[&Occurrence], o: &Occurrence) -> bool {
-    exceptions
+/// The first context phrase (an exception or an exempt context) that contains the occurrence.
+fn containing<'a>(contexts: &[&'a Occurrence], o: &Occurrence) -> Option<&'a Occurrence> {
+    contexts
         .iter()
-        .any(|x| x.start <= o.start && o.end <= x.end)
+        .copied()
+        .find(|x| x.start <= o.start && o.end <= x.end)
 }
 
 /// A Latin term (NO.1, TOP1) must not continue a longer word or number (TOP10, iPhone1).

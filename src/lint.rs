@@ -7,7 +7,7 @@ use crate::config_match;
 use crate::diagnostic::Finding;
 use crate::engine::Engine;
 use crate::extract::{copy_segments, FileKind};
-use crate::rules::{ExampleKind, Rule, RuleKind, Severity};
+use crate::rules::{ConfigCheck, ExampleKind, Rule, RuleKind, Severity};
 use crate::source::LineIndex;
 use crate::structure::{self, Format, Node, StructError, Text};
 
@@ -73,9 +73,17 @@ fn check_structured(
     format: Format,
 ) -> Result<Vec<Finding>, StructError> {
     let docs = structure::parse(format, text)?;
-    let lines = LineIndex::new(text);
     let rules = &engine.rules().rules;
-    let mut findings = Vec::new();
+    let config_rules: Vec<(usize, &Rule, &ConfigCheck)> = rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match &r.kind {
+            RuleKind::Config(check) => Some((i, r, check)),
+            _ => None,
+        })
+        .collect();
+    // Findings with their file bytes; lines and columns are worked out only if there are any.
+    let mut found: Vec<(Finding, Range<usize>)> = Vec::new();
     for campaign in structure::campaigns(&docs) {
         let copy = CampaignCopy::new(campaign);
         for hit in engine.scan(&copy.text, &copy_segments(FileKind::Text, &copy.text)) {
@@ -84,19 +92,23 @@ fn check_structured(
             let mut f = Finding::new(rule, hit.rule, path, &copy.text[hit.range])
                 .exempted(rule, hit.exempt);
             f.field = Some(field.to_string());
-            findings.push(located(f, &lines, text, range));
+            found.push((f, range));
         }
-        for (index, rule) in rules.iter().enumerate() {
-            let RuleKind::Config(check) = &rule.kind else {
-                continue;
-            };
+        for &(index, rule, check) in &config_rules {
             for hit in config_match::evaluate(check, campaign) {
                 let f = config_finding(rule, index, path, text, &hit);
-                findings.push(located(f, &lines, text, hit.at));
+                found.push((f, hit.at));
             }
         }
     }
-    Ok(findings)
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lines = LineIndex::new(text);
+    Ok(found
+        .into_iter()
+        .map(|(f, range)| located(f, &lines, text, range))
+        .collect())
 }
 
 fn config_finding(
@@ -196,7 +208,7 @@ pub fn example_failures(engine: &Engine, only_user_packs: bool) -> Vec<ExampleFa
                 .map(|f| f.severity)
                 .collect()
         };
-        for kind in [ExampleKind::Bad, ExampleKind::Good, ExampleKind::Exempt] {
+        for kind in ExampleKind::ALL {
             for (i, ex) in rule.examples(kind).iter().enumerate() {
                 let got = fired(&ex.text);
                 let behaves = match kind {

@@ -66,10 +66,6 @@ impl FieldPath {
             segments,
         })
     }
-
-    pub fn has_wildcard(&self) -> bool {
-        self.segments.contains(&Segment::Any)
-    }
 }
 
 impl fmt::Display for FieldPath {

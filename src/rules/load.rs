@@ -377,6 +377,14 @@ fn build_rule(
             })
         }
     };
+    let listed = |list: &[Spanned<String>]| -> Vec<Example> {
+        list.iter()
+            .map(|e| Example {
+                text: e.value.clone(),
+                loc: loc_of(index, e),
+            })
+            .collect()
+    };
     let examples = |list: &[Spanned<String>], what: &str| -> Result<Vec<Example>, Box<PackError>> {
         if list.is_empty() {
             return Err(err(
@@ -384,25 +392,11 @@ fn build_rule(
                 format!("rule {id}: needs at least one `{what}` example"),
             ));
         }
-        Ok(list
-            .iter()
-            .map(|e| Example {
-                text: e.value.clone(),
-                loc: loc_of(index, e),
-            })
-            .collect())
+        Ok(listed(list))
     };
     Ok(Rule {
         bad: examples(&def.examples.bad, "bad")?,
-        exempt_examples: def
-            .examples
-            .exempt
-            .iter()
-            .map(|e| Example {
-                text: e.value.clone(),
-                loc: loc_of(index, e),
-            })
-            .collect(),
+        exempt_examples: listed(&def.examples.exempt),
         good: examples(&def.examples.good, "good")?,
         id,
         pack: pack.to_string(),

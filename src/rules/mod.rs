@@ -140,6 +140,8 @@ pub enum ExampleKind {
 }
 
 impl ExampleKind {
+    pub const ALL: [ExampleKind; 3] = [ExampleKind::Bad, ExampleKind::Good, ExampleKind::Exempt];
+
     pub fn name(self) -> &'static str {
         match self {
             ExampleKind::Bad => "bad",
@@ -150,6 +152,14 @@ impl ExampleKind {
 }
 
 impl Rule {
+    /// The severity a match is reported with: `info` inside one of the rule's exempt contexts.
+    pub fn severity_for(&self, exempt: Option<usize>) -> Severity {
+        match exempt {
+            Some(i) if i < self.exempt.len() => Severity::Info,
+            _ => self.severity,
+        }
+    }
+
     pub fn examples(&self, kind: ExampleKind) -> &[Example] {
         match kind {
             ExampleKind::Bad => &self.bad,

@@ -122,7 +122,8 @@ impl Node {
         }
     }
 
-    /// Strings, numbers and booleans below this node, as text (for `contains` conditions).
+    /// Every string at or below this node, one per line (for `contains` conditions); values
+    /// repeated by an alias count too.
     pub fn all_text(&self, out: &mut String) {
         match &self.value {
             Value::Str(t) => {
