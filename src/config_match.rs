@@ -31,6 +31,11 @@ pub struct ConfigHit {
     pub at_value: bool,
 }
 
+/// Whether `cond` holds on the campaign (a text rule's `unless`).
+pub fn holds(cond: &Condition, campaign: &Node) -> bool {
+    eval(cond, campaign).holds
+}
+
 /// Every finding of one `config` rule on one campaign.
 pub fn evaluate(check: &ConfigCheck, campaign: &Node) -> Vec<ConfigHit> {
     let mut when_at: Option<Binding<'_>> = None;

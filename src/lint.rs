@@ -88,6 +88,9 @@ fn check_structured(
         let copy = CampaignCopy::new(campaign);
         for hit in engine.scan(&copy.text, &copy_segments(FileKind::Text, &copy.text)) {
             let rule = &rules[hit.rule];
+            if rule.unless.iter().any(|c| config_match::holds(c, campaign)) {
+                continue;
+            }
             let (range, field) = copy.file_range(hit.range.clone());
             let mut f = Finding::new(rule, hit.rule, path, &copy.text[hit.range])
                 .exempted(rule, hit.exempt);

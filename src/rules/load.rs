@@ -297,7 +297,17 @@ fn build_rule(
     let has_conditions = !def.when.is_empty() || !def.forbid.is_empty() || !def.expect.is_empty();
     if def.kind.value != KindDef::Config {
         only("takes no `when`, `forbid` or `expect`", !has_conditions)?;
+    } else {
+        only(
+            "takes no `unless` (that is what `when` is for)",
+            def.unless.is_empty(),
+        )?;
     }
+    let unless = def
+        .unless
+        .iter()
+        .map(|c| build_condition(index, source, &id, c))
+        .collect::<Result<Vec<_>, _>>()?;
     let kind = match def.kind.value {
         KindDef::Terms => {
             only("needs a non-empty `terms` list", !terms.is_empty())?;
@@ -408,6 +418,7 @@ fn build_rule(
         kind,
         exceptions,
         exempt,
+        unless,
         suggest: def.suggest,
         explain: def.explain,
         quote: def.quote,

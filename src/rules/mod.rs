@@ -116,6 +116,8 @@ pub struct Rule {
     pub exceptions: Vec<String>,
     /// Contexts where a match is lowered to `info` with a reason.
     pub exempt: Vec<Exempt>,
+    /// Campaign conditions under which a text rule stays silent on that campaign.
+    pub unless: Vec<Condition>,
     pub suggest: Option<String>,
     pub explain: Option<String>,
     pub quote: Option<String>,

@@ -59,6 +59,10 @@ pub struct RuleDef {
     /// … and every place where one of these fails.
     #[serde(default)]
     pub expect: Vec<Spanned<ConditionDef>>,
+    /// A text rule does not report on a campaign where one of these holds: the campaign's own
+    /// fields already say what the copy would otherwise have to (`ad_label: true`).
+    #[serde(default)]
+    pub unless: Vec<Spanned<ConditionDef>>,
     /// A compliant replacement for the matched words, when one fits every match.
     #[serde(default)]
     pub suggest: Option<String>,
