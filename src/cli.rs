@@ -42,9 +42,16 @@ pub struct PackArgs {
     /// Enable only these packs (ids, comma-separated or repeated).
     #[arg(long = "pack", value_name = "ID", value_delimiter = ',')]
     pub packs: Vec<String>,
+    /// Use this config file for every input instead of the nearest hegui.yaml.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every hegui.yaml.
+    #[arg(long)]
+    pub isolated: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,
     Warning,
@@ -79,9 +86,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// The lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// The lowest severity that makes the exit code 1 [default: the config's fail_on, else error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,

@@ -1,12 +1,17 @@
 //! The subcommands: each turns resolved arguments into output and an exit code.
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, ColorChoice, ExplainArgs, PackArgs, RulesArgs, TestRulesArgs};
+use crate::cli::{
+    CheckArgs, ColorChoice, ExplainArgs, FailOn, PackArgs, RulesArgs, TestRulesArgs,
+};
+use crate::config::{Config, Discovery};
 use crate::engine::Engine;
 use crate::extract::FileKind;
 use crate::lint::{check_text, example_failures, ExampleFailure};
@@ -26,24 +31,121 @@ pub enum Exit {
 /// A failure that ends the run with exit code 2, rendered by miette.
 pub type Fatal = miette::Report;
 
-/// Loads the packs and builds the engine; user packs' examples are checked too.
-pub fn load_engine(args: &PackArgs, builtin: bool) -> Result<Engine, Fatal> {
-    let mut set = load_rule_set(&args.pack_dirs, builtin).map_err(|e| miette::Report::new(*e))?;
-    for id in &args.packs {
+/// Loads the packs and builds the engine; user packs' examples are checked too. A config
+/// then picks packs, severities and allowed phrases.
+pub fn load_engine(args: &PackArgs, config: Option<&Config>) -> Result<Engine, Fatal> {
+    let mut pack_dirs = args.pack_dirs.clone();
+    if let Some(c) = config {
+        pack_dirs.extend(c.pack_dirs.iter().cloned());
+    }
+    let mut set = load_rule_set(&pack_dirs, true).map_err(|e| miette::Report::new(*e))?;
+    let wanted = if args.packs.is_empty() {
+        config.and_then(|c| c.packs.clone()).unwrap_or_default()
+    } else {
+        args.packs.clone()
+    };
+    for id in &wanted {
         if !set.packs.iter().any(|p| &p.id == id) {
             let known: Vec<&str> = set.packs.iter().map(|p| p.id.as_str()).collect();
-            return Err(miette::miette!(
-                "unknown pack `{id}`; known packs: {}",
-                known.join(", ")
-            ));
+            let message = format!("unknown pack `{id}`; known packs: {}", known.join(", "));
+            return Err(match config.filter(|_| args.packs.is_empty()) {
+                Some(c) => miette::Report::new(*c.error(message)),
+                None => miette::miette!("{message}"),
+            });
         }
     }
-    set.retain_packs(&args.packs);
-    let engine = Engine::new(set).map_err(|e| miette::miette!("cannot build the engine: {e}"))?;
+    set.retain_packs(&wanted);
+    let build = |set| Engine::new(set).map_err(|e| miette::miette!("cannot build the engine: {e}"));
+    let engine = build(set)?;
     if let Some(failure) = example_failures(&engine, true).first() {
         return Err(miette::Report::new(*example_error(&engine, failure)));
     }
-    Ok(engine)
+    match config {
+        None => Ok(engine),
+        Some(c) => {
+            let mut set = engine.into_rules();
+            c.apply(&mut set).map_err(|e| miette::Report::new(*e))?;
+            build(set)
+        }
+    }
+}
+
+/// Gives each input the engine of its config (the nearest hegui.yaml, `--config`, or none with
+/// `--isolated`) and drops walked files that config excludes. Also returns the run's own config
+/// (from `--config` or the current directory), whose `fail_on` applies.
+#[allow(clippy::type_complexity)]
+fn configure(
+    args: &PackArgs,
+    inputs: Vec<Input>,
+) -> Result<(Vec<(Input, usize)>, Vec<Engine>, Option<Config>), Fatal> {
+    let mut discovery = Discovery::default();
+    let mut configs: Vec<Option<Config>> = Vec::new();
+    let mut by_path: HashMap<Option<PathBuf>, usize> = HashMap::new();
+    let mut config_of = |path: Option<PathBuf>| -> Result<usize, Fatal> {
+        if let Some(&i) = by_path.get(&path) {
+            return Ok(i);
+        }
+        let loaded = path
+            .as_deref()
+            .map(Config::load)
+            .transpose()
+            .map_err(|e| miette::Report::new(*e))?;
+        configs.push(loaded);
+        by_path.insert(path, configs.len() - 1);
+        Ok(configs.len() - 1)
+    };
+    let cwd = std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."));
+    let mut assigned = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let path = if args.isolated {
+            None
+        } else if let Some(c) = &args.config {
+            Some(c.clone())
+        } else {
+            match &input {
+                Input::Stdin(_) => discovery.for_dir(&cwd),
+                Input::File(_, file, _) => discovery.for_file(file),
+            }
+        };
+        let index = config_of(path)?;
+        assigned.push((input, index));
+    }
+    let run_index = config_of(if args.isolated {
+        None
+    } else {
+        args.config.clone().or_else(|| discovery.for_dir(&cwd))
+    })?;
+    // Only configs that govern some input need an engine (plus the run's, for its errors).
+    let mut engines = Vec::with_capacity(configs.len());
+    for config in &configs {
+        engines.push(load_engine(args, config.as_ref())?);
+    }
+    let kept = assigned
+        .into_iter()
+        .filter(|(input, c)| match (input, &configs[*c]) {
+            (Input::File(_, file, false), Some(config)) => !config.excludes(file),
+            _ => true,
+        })
+        .collect();
+    let run_config = configs.swap_remove(run_index);
+    Ok((kept, engines, run_config))
+}
+
+/// The config for commands that do not walk files: `--config`, or the nearest to the current
+/// directory, unless `--isolated`.
+fn run_config(args: &PackArgs) -> Result<Option<Config>, Fatal> {
+    if args.isolated {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let cwd = std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."));
+            Discovery::default().for_dir(&cwd)
+        }
+    };
+    path.map(|p| Config::load(&p).map_err(|e| miette::Report::new(*e)))
+        .transpose()
 }
 
 fn example_error(engine: &Engine, failure: &ExampleFailure) -> Box<PackError> {
@@ -63,9 +165,9 @@ fn example_error(engine: &Engine, failure: &ExampleFailure) -> Box<PackError> {
 }
 
 pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
-    let engine = load_engine(&args.packs, true)?;
     let (inputs, walk_errors) = collect_inputs(&args.paths, &args.stdin_filename);
-    let stdin_text = if inputs.iter().any(|i| matches!(i, Input::Stdin(_))) {
+    let (inputs, engines, run_config) = configure(&args.packs, inputs)?;
+    let stdin_text = if inputs.iter().any(|(i, _)| matches!(i, Input::Stdin(_))) {
         let mut bytes = Vec::new();
         io::stdin()
             .read_to_end(&mut bytes)
@@ -83,7 +185,9 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
     let files: Vec<FileOutcome> = pool.install(|| {
         inputs
             .par_iter()
-            .filter_map(|input| check_input(&engine, input, stdin_text.as_ref(), keep_text))
+            .filter_map(|(input, engine)| {
+                check_input(&engines[*engine], input, stdin_text.as_ref(), keep_text)
+            })
             .collect()
     });
     let report = RunReport {
@@ -118,8 +222,11 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
     if report.checked() == 0 && report.all_errors().next().is_some() {
         return Ok(Exit::Error);
     }
-    let failing = args
+    let fail_on = args
         .fail_on
+        .or(run_config.and_then(|c| c.fail_on))
+        .unwrap_or(FailOn::Error);
+    let failing = fail_on
         .threshold()
         .is_some_and(|t| report.findings().any(|f| f.severity >= t));
     Ok(if failing { Exit::Findings } else { Exit::Clean })
@@ -179,7 +286,7 @@ fn check_input(
 }
 
 pub fn rules(args: RulesArgs) -> Result<Exit, Fatal> {
-    let engine = load_engine(&args.packs, true)?;
+    let engine = load_engine(&args.packs, run_config(&args.packs)?.as_ref())?;
     let mut out = io::stdout().lock();
     let result = if args.terms {
         engine
@@ -223,7 +330,7 @@ fn ignore_broken_pipe(r: io::Result<()>) -> Result<(), Fatal> {
 }
 
 pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
-    let engine = load_engine(&args.packs, true)?;
+    let engine = load_engine(&args.packs, run_config(&args.packs)?.as_ref())?;
     let Some(rule) = engine.rules().rule(&args.rule) else {
         return Err(miette::miette!(
             help = "`hegui rules` lists every rule id",

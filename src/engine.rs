@@ -183,6 +183,11 @@ impl Engine {
         &self.rules
     }
 
+    /// Gives the rule set back (to adjust it and build again).
+    pub fn into_rules(self) -> RuleSet {
+        self.rules
+    }
+
     /// Scans the given byte ranges of `original` as one document.
     pub fn scan(&self, original: &str, segments: &[Range<usize>]) -> Vec<Hit> {
         let norm = Normalized::new(original, segments, NormOptions::ALL);

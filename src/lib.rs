@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod config_match;
 pub mod diagnostic;
 pub mod engine;

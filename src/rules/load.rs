@@ -80,6 +80,17 @@ impl PackError {
         })
     }
 
+    /// An error with no source text to show (a file that cannot be read).
+    pub fn plain(location: String, message: String) -> Box<PackError> {
+        Box::new(PackError {
+            location,
+            message,
+            src: None,
+            span: None,
+            help: None,
+        })
+    }
+
     fn io(path: &Path, err: &std::io::Error) -> Box<PackError> {
         Box::new(PackError {
             location: path.display().to_string(),
@@ -152,7 +163,7 @@ pub fn load_rule_set(pack_dirs: &[PathBuf], builtin: bool) -> Result<RuleSet, Bo
 }
 
 /// serde-saphyr renders its own snippet below the first line; ours comes from miette.
-fn first_line(message: &str) -> String {
+pub fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or(message);
     let line = line.strip_prefix("error: ").unwrap_or(line);
     // "line 4 column 5: unknown field" — the position is already in our location.
