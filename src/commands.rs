@@ -2,22 +2,22 @@
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::PathBuf;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::cli::{
-    CheckArgs, ColorChoice, ExplainArgs, FailOn, PackArgs, RulesArgs, TestRulesArgs,
-};
+use crate::baseline::{self, Baseline};
+use crate::cli::{CheckArgs, ColorChoice, ExplainArgs, FailOn, PackArgs, RulesArgs, TestRulesArgs};
 use crate::config::{Config, Discovery};
 use crate::engine::Engine;
 use crate::extract::FileKind;
 use crate::lint::{check_text, example_failures, ExampleFailure};
-use crate::report::{self, FileOutcome, Format, HumanRenderer, RunReport};
+use crate::report::{self, FileOutcome, Format, HumanRenderer, RuleInfo, RunReport};
 use crate::rules::{load_rule_set, ExampleKind, PackError, RuleKind};
 use crate::source::{self, LineIndex, ReadError};
+use crate::suppress;
 use crate::walk::{collect_inputs, Input};
 
 /// Process exit codes (PRODUCT.md).
@@ -68,6 +68,26 @@ pub fn load_engine(args: &PackArgs, config: Option<&Config>) -> Result<Engine, F
             build(set)
         }
     }
+}
+
+/// Every rule of every engine once, for SARIF's rule table.
+fn rule_infos(engines: &[Engine]) -> Vec<RuleInfo> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = RuleInfo::meta_rules();
+    for rule in engines.iter().flat_map(|e| e.rules().rules.iter()) {
+        if seen.insert(rule.id.clone()) {
+            out.push(RuleInfo {
+                id: rule.id.clone(),
+                name: rule.name.clone(),
+                pack: rule.pack.clone(),
+                severity: rule.severity,
+                message: rule.message.replace("{matched}", "…"),
+                help: rule.help.clone(),
+                law: rule.law.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Gives each input the engine of its config (the nearest hegui.yaml, `--config`, or none with
@@ -190,9 +210,29 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
             })
             .collect()
     });
+    let mut files = files;
+    let mut baselined = 0;
+    if let Some(path) = &args.baseline {
+        let mut known = Baseline::read(path).map_err(|e| miette::miette!("{e}"))?;
+        for file in &mut files {
+            let before = file.findings.len();
+            file.findings.retain(|f| !known.take(&f.fingerprint));
+            baselined += before - file.findings.len();
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        let n = baseline::write(path, files.iter().flat_map(|f| f.findings.iter()))
+            .map_err(|e| miette::miette!("{e}"))?;
+        eprintln!(
+            "hegui: wrote {n} findings to the baseline {}",
+            path.display()
+        );
+        return Ok(Exit::Clean);
+    }
     let report = RunReport {
         files,
         errors: walk_errors,
+        baselined,
         breakdown: args.summary,
     };
 
@@ -211,6 +251,8 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
         }
         Format::Json => report::write_json(&mut out, &report),
         Format::Jsonl => report::write_jsonl(&mut out, &report),
+        Format::Sarif => report::write_sarif(&mut out, &report, &rule_infos(&engines)),
+        Format::Github => report::write_github(&mut out, &report),
     };
     match written.and_then(|()| out.flush()) {
         Ok(()) => {}
@@ -264,12 +306,19 @@ fn check_input(
     // One bad file must never stop an audit: a panic becomes an error entry for that file.
     let checked = catch_unwind(AssertUnwindSafe(|| check_text(engine, &path, &text, kind)));
     Some(match checked {
-        Ok(Ok(findings)) => FileOutcome {
-            text: keep_text.then(|| Arc::from(text)),
-            path,
-            findings,
-            error: None,
-        },
+        Ok(Ok(mut findings)) => {
+            let suppressed = suppress::apply(&mut findings, &text, kind, &path);
+            for f in &mut findings {
+                f.fingerprint = baseline::fingerprint(f, &text);
+            }
+            FileOutcome {
+                text: keep_text.then(|| Arc::from(text)),
+                path,
+                findings,
+                error: None,
+                suppressed,
+            }
+        }
         Ok(Err(unreadable)) => {
             let (line, column) = LineIndex::new(&text).line_col(&text, unreadable.byte);
             let mut outcome = FileOutcome::failed(path, unreadable.message);

@@ -64,7 +64,10 @@ pub struct Config {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, Box<PackError>> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            PackError::plain(path.display().to_string(), format!("cannot read config: {e}"))
+            PackError::plain(
+                path.display().to_string(),
+                format!("cannot read config: {e}"),
+            )
         })?;
         let source = PackSource {
             name: path.display().to_string(),
@@ -101,9 +104,9 @@ impl Config {
             })?;
             globs.add(glob);
         }
-        let exclude = globs.build().map_err(|e| {
-            PackError::at(&source, None, format!("bad exclude globs: {e}"))
-        })?;
+        let exclude = globs
+            .build()
+            .map_err(|e| PackError::at(&source, None, format!("bad exclude globs: {e}")))?;
         let rules = file
             .rules
             .into_iter()

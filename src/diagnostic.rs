@@ -34,6 +34,10 @@ pub struct Finding {
     /// time-limited ranking, an award) and a person should verify it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exemption: Option<String>,
+    /// Stable identity for baselines: rule, path, matched text and its line, never the line
+    /// number (see `baseline`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
     /// What the underline says, when not the matched words (a missing field).
     #[serde(skip)]
     pub label: Option<String>,
@@ -64,6 +68,7 @@ impl Finding {
             label: None,
             exemption: None,
             suggestion: rule.suggest.clone(),
+            fingerprint: String::new(),
             rule_index,
         }
     }

@@ -5,6 +5,7 @@
 //! [`normalize`] (the view rules match) → [`lint`] (match and locate) → [`diagnostic`]
 //! (findings) → [`report`] (human, JSON, JSONL).
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod structure;
+pub mod suppress;
 pub mod walk;
 
 use cli::{Cli, Command};

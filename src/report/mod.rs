@@ -1,6 +1,7 @@
 //! Reporters: every format carries the same facts (PRODUCT.md, "Machine-readable output").
 
 mod human;
+mod sarif;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use human::HumanRenderer;
+pub use sarif::{write_github, write_sarif, RuleInfo};
 
 use crate::diagnostic::{Finding, InputError};
 use crate::rules::Severity;
@@ -21,6 +23,10 @@ pub enum Format {
     Json,
     /// One JSON object per line: findings, errors, then the summary.
     Jsonl,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
 }
 
 /// What checking one input produced.
@@ -31,6 +37,8 @@ pub struct FileOutcome {
     pub text: Option<Arc<str>>,
     pub findings: Vec<Finding>,
     pub error: Option<InputError>,
+    /// Findings removed by a reasoned suppression comment.
+    pub suppressed: usize,
 }
 
 impl FileOutcome {
@@ -41,6 +49,7 @@ impl FileOutcome {
             path,
             text: None,
             findings: Vec::new(),
+            suppressed: 0,
         }
     }
 }
@@ -53,6 +62,8 @@ pub struct RunReport {
     pub errors: Vec<InputError>,
     /// Count findings per pack, rule and file in the summary (`--summary`).
     pub breakdown: bool,
+    /// Findings left out because the baseline already holds them.
+    pub baselined: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -61,6 +72,12 @@ pub struct Summary {
     pub findings: usize,
     pub by_severity: BTreeMap<Severity, usize>,
     pub errors: usize,
+    /// Findings removed by reasoned suppression comments.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub suppressed: usize,
+    /// Findings already in the baseline (`--baseline`), not reported.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub baselined: usize,
     /// With `--summary`: findings per pack, per rule and per file (files with findings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_pack: Option<BTreeMap<String, usize>>,
@@ -104,11 +121,17 @@ impl RunReport {
             findings: self.findings().count(),
             by_severity,
             errors: self.all_errors().count(),
+            suppressed: self.files.iter().map(|f| f.suppressed).sum(),
+            baselined: self.baselined,
             by_pack: breakdown.then(|| count(&|f| f.pack.as_str())),
             by_rule: breakdown.then(|| count(&|f| f.rule.as_str())),
             by_file: breakdown.then(|| count(&|f| f.path.as_str())),
         }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]

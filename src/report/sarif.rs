@@ -1,0 +1,241 @@
+//! SARIF 2.1.0 (code scanning) and GitHub Actions workflow commands.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::{json, Value};
+
+use super::RunReport;
+use crate::diagnostic::Finding;
+use crate::rules::Severity;
+
+/// What SARIF says about a rule in `tool.driver.rules`.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    pub pack: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    pub law: String,
+}
+
+impl RuleInfo {
+    /// The rules of the suppression audit trail, which belong to no pack.
+    pub fn meta_rules() -> Vec<RuleInfo> {
+        let meta = |id: &str, severity, name: &str, help: &str| RuleInfo {
+            id: id.to_string(),
+            name: name.to_string(),
+            pack: "hegui".to_string(),
+            severity,
+            message: name.to_string(),
+            help: help.to_string(),
+            law: "审计要求：每条抑制须写明理由".to_string(),
+        };
+        vec![
+            meta(
+                "HG001",
+                Severity::Warning,
+                "抑制注释缺少理由",
+                "在 `--` 后写明理由：hegui-disable-next-line RULE -- 理由",
+            ),
+            meta(
+                "HG002",
+                Severity::Info,
+                "未使用的抑制注释",
+                "删除这条注释，或确认它指向正确的行和规则",
+            ),
+        ]
+    }
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// Characters kept as they are in a URI path: unreserved ones and the separator.
+const URI_PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn uri(path: &str) -> String {
+    utf8_percent_encode(&path.replace('\\', "/"), URI_PATH).to_string()
+}
+
+pub fn write_sarif(out: &mut dyn Write, report: &RunReport, rules: &[RuleInfo]) -> io::Result<()> {
+    // Every enabled rule, plus any rule a finding names that the list lacks.
+    let mut by_id: BTreeMap<&str, RuleInfo> =
+        rules.iter().map(|r| (r.id.as_str(), r.clone())).collect();
+    for f in report.findings() {
+        by_id.entry(f.rule.as_str()).or_insert_with(|| RuleInfo {
+            id: f.rule.clone(),
+            name: f.name.clone(),
+            pack: f.pack.clone(),
+            severity: f.severity,
+            message: f.name.clone(),
+            help: f.help.clone(),
+            law: f.law.clone(),
+        });
+    }
+    let index: BTreeMap<&str, usize> = by_id.keys().enumerate().map(|(i, id)| (*id, i)).collect();
+    let descriptors: Vec<Value> = by_id
+        .values()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.name,
+                "shortDescription": {"text": r.name},
+                "fullDescription": {"text": r.message},
+                "help": {
+                    "text": format!("{}\n依据：{}", r.help, r.law),
+                    "markdown": format!("{}\n\n依据：{}", r.help, r.law),
+                },
+                "defaultConfiguration": {"level": level(r.severity)},
+                "properties": {"pack": r.pack, "law": r.law, "tags": [r.pack]},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = report
+        .findings()
+        .map(|f| result(f, index.get(f.rule.as_str()).copied()))
+        .collect();
+    let notifications: Vec<Value> = report
+        .all_errors()
+        .map(|e| {
+            let mut location =
+                json!({"physicalLocation": {"artifactLocation": {"uri": uri(&e.path)}}});
+            if let (Some(line), Some(column)) = (e.line, e.column) {
+                location["physicalLocation"]["region"] =
+                    json!({"startLine": line, "startColumn": column});
+            }
+            json!({"level": "error", "message": {"text": e.message}, "locations": [location]})
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "hegui",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": descriptors,
+            }},
+            // Columns count characters, as in every other format.
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "invocations": [{
+                "executionSuccessful": report.checked() > 0 || report.all_errors().next().is_none(),
+                "toolExecutionNotifications": notifications,
+            }],
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+fn result(f: &Finding, rule_index: Option<usize>) -> Value {
+    let mut text = format!("{}（{}）", f.message, f.law);
+    if let Some(field) = &f.field {
+        text.push_str(&format!(" [{field}]"));
+    }
+    let mut r = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": {"text": text},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": uri(&f.path)},
+            "region": {
+                "startLine": f.line,
+                "startColumn": f.column,
+                "endLine": f.end_line,
+                "endColumn": f.end_column,
+                "byteOffset": f.byte_start,
+                "byteLength": f.byte_end - f.byte_start,
+                "snippet": {"text": f.matched},
+            },
+        }}],
+    });
+    if let Some(i) = rule_index {
+        r["ruleIndex"] = json!(i);
+    }
+    if !f.fingerprint.is_empty() {
+        r["partialFingerprints"] = json!({"hegui/v1": f.fingerprint});
+    }
+    r
+}
+
+/// GitHub Actions workflow commands: one annotation per finding, on its line.
+pub fn write_github(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
+    for f in report.findings() {
+        let command = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = format!("{}（{}）建议：{}", f.message, f.law, f.help);
+        if let Some(field) = &f.field {
+            message.push_str(&format!(" [{field}]"));
+        }
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            property(&f.path),
+            f.line,
+            f.column,
+            f.end_line,
+            f.end_column,
+            property(&format!("{} {}", f.rule, f.name)),
+            data(&message)
+        )?;
+    }
+    for e in report.all_errors() {
+        let mut at = format!("file={}", property(&e.path));
+        if let (Some(line), Some(column)) = (e.line, e.column) {
+            at.push_str(&format!(",line={line},col={column}"));
+        }
+        writeln!(out, "::error {at},title=hegui::{}", data(&e.message))?;
+    }
+    let s = report.summary();
+    writeln!(
+        out,
+        "hegui: {} files, {} findings, {} errors",
+        s.files, s.findings, s.errors
+    )
+}
+
+/// Escaping of a workflow command's message.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escaping of a workflow command's property value.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_command_escaping() {
+        assert_eq!(data("50%\n二行"), "50%25%0A二行");
+        assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
+    }
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(uri("文案/a b.txt"), "%E6%96%87%E6%A1%88/a%20b.txt");
+    }
+}
