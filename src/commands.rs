@@ -1,22 +1,25 @@
 //! The subcommands: each turns resolved arguments into output and an exit code.
 
 use std::collections::HashMap;
-use std::io::{self, IsTerminal, Read, Write};
+use std::fs::File;
+use std::io::{self, BufRead, IsTerminal, Read, Seek, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::archive::{self, Archive};
 use crate::baseline::{self, Baseline};
 use crate::cli::{CheckArgs, ColorChoice, ExplainArgs, FailOn, PackArgs, RulesArgs, TestRulesArgs};
 use crate::config::{Config, Discovery};
 use crate::engine::Engine;
 use crate::extract::FileKind;
 use crate::lint::{check_text, example_failures, ExampleFailure};
+use crate::progress::Progress;
 use crate::report::{self, FileOutcome, Format, HumanRenderer, RuleInfo, RunReport};
 use crate::rules::{load_rule_set, ExampleKind, PackError, RuleKind};
-use crate::source::{self, LineIndex, ReadError};
+use crate::source::{self, Decoded, LineIndex, ReadError};
 use crate::suppress;
 use crate::walk::{collect_inputs, Input};
 
@@ -197,6 +200,7 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
         None
     };
     let keep_text = args.format == Format::Human;
+    let progress = Progress::new(keep_text && io::stderr().is_terminal(), inputs.len());
     let threads = args.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -206,10 +210,17 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
         inputs
             .par_iter()
             .filter_map(|(input, engine)| {
-                check_input(&engines[*engine], input, stdin_text.as_ref(), keep_text)
+                let outcome = check_input(&engines[*engine], input, stdin_text.as_ref(), keep_text);
+                let bytes = match input {
+                    Input::File(_, file, _) => std::fs::metadata(file).map_or(0, |m| m.len()),
+                    Input::Stdin(_) => 0,
+                };
+                progress.file_done(bytes, outcome.as_ref().map_or(0, |o| o.findings.len()));
+                outcome
             })
             .collect()
     });
+    progress.finish();
     let mut files = files;
     let mut baselined = 0;
     if let Some(path) = &args.baseline {
@@ -278,49 +289,78 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
 fn check_input(
     engine: &Engine,
     input: &Input,
-    stdin_text: Option<&Result<String, ReadError>>,
+    stdin_text: Option<&Result<Decoded, ReadError>>,
     keep_text: bool,
 ) -> Option<FileOutcome> {
     let path = input.display().to_string();
-    let (read, kind) = match input {
-        Input::Stdin(name) => (
-            match stdin_text {
-                Some(Ok(t)) => Ok(t.clone()),
-                Some(Err(e)) => Err(e.to_string()),
-                None => Err("standard input was not read".to_string()),
-            },
-            FileKind::from_path(name.as_ref()).unwrap_or(FileKind::Text),
-        ),
+    let name = match input {
+        Input::Stdin(name) => Path::new(name.as_str()),
+        Input::File(_, file, _) => file.as_path(),
+    };
+    let archive = name
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(|e| Archive::from_extension(&e.to_ascii_lowercase()));
+    if let (Some(archive), Input::File(_, file, _)) = (archive, input) {
+        match stream_archive(engine, &path, file, archive) {
+            Ok(Some(outcome)) => return Some(outcome),
+            Ok(None) => {} // not UTF-8: decoded whole below
+            Err(e) => return Some(FileOutcome::failed(path, format!("cannot read: {e}"))),
+        }
+    }
+    let kind = FileKind::from_path(name).unwrap_or(FileKind::Text);
+    let read = match input {
+        Input::Stdin(_) => match stdin_text {
+            Some(Ok(t)) => Ok(t.clone()),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err("standard input was not read".to_string()),
+        },
         Input::File(_, file, explicit) => match source::read_text(file) {
             Err(ReadError::Binary) if !explicit => return None,
-            read => (
-                read.map_err(|e| e.to_string()),
-                FileKind::from_path(file).unwrap_or(FileKind::Text),
-            ),
+            read => read.map_err(|e| e.to_string()),
         },
     };
-    let text = match read {
-        Ok(text) => text,
+    let decoded = match read {
+        Ok(decoded) => decoded,
         Err(message) => return Some(FileOutcome::failed(path, message)),
     };
     // One bad file must never stop an audit: a panic becomes an error entry for that file.
-    let checked = catch_unwind(AssertUnwindSafe(|| check_text(engine, &path, &text, kind)));
-    Some(match checked {
-        Ok(Ok(mut findings)) => {
-            let suppressed = suppress::apply(&mut findings, &text, kind, &path);
-            for f in &mut findings {
-                f.fingerprint = baseline::fingerprint(f, &text);
-            }
-            FileOutcome {
-                text: keep_text.then(|| Arc::from(text)),
-                path,
+    let checked = catch_unwind(AssertUnwindSafe(|| match archive {
+        Some(archive) => Ok(archive_in_memory(engine, &path, &decoded.text, archive)),
+        None => check_text(engine, &path, &decoded.text, kind).map(|findings| {
+            let mut outcome = FileOutcome {
+                path: path.clone(),
+                text: None,
                 findings,
                 error: None,
-                suppressed,
+                suppressed: 0,
+                record_errors: Vec::new(),
+            };
+            outcome.suppressed = suppress::apply(&mut outcome.findings, &decoded.text, kind, &path);
+            for f in &mut outcome.findings {
+                f.fingerprint = baseline::fingerprint(f, &decoded.text);
             }
+            outcome
+        }),
+    }));
+    Some(match checked {
+        Ok(Ok(mut outcome)) => {
+            // Offsets into the file's own bytes; people reading human output see lines and
+            // columns of the decoded text, which the renderer needs its offsets for.
+            if decoded.encoding.is_some() && !keep_text {
+                for f in &mut outcome.findings {
+                    f.byte_start = decoded.original(f.byte_start);
+                    f.byte_end = decoded.original(f.byte_end);
+                }
+            }
+            if keep_text && archive.is_none() {
+                outcome.text = Some(Arc::from(decoded.text));
+            }
+            outcome
         }
         Ok(Err(unreadable)) => {
-            let (line, column) = LineIndex::new(&text).line_col(&text, unreadable.byte);
+            let text = &decoded.text;
+            let (line, column) = LineIndex::new(text).line_col(text, unreadable.byte);
             let mut outcome = FileOutcome::failed(path, unreadable.message);
             if let Some(e) = outcome.error.as_mut() {
                 (e.line, e.column) = (Some(line), Some(column));
@@ -332,6 +372,69 @@ fn check_input(
             "internal error while checking this file (please report it)".into(),
         ),
     })
+}
+
+/// Streams a UTF-8 archive from disk; `None` when it is not UTF-8 (decoded whole instead).
+fn stream_archive(
+    engine: &Engine,
+    path: &str,
+    file: &Path,
+    archive: Archive,
+) -> io::Result<Option<FileOutcome>> {
+    let mut reader = io::BufReader::with_capacity(1 << 16, File::open(file)?);
+    let head = reader.fill_buf()?;
+    let utf8 = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        // A character cut at the end of the buffer is fine.
+        Err(e) => e.error_len().is_none(),
+    };
+    if !utf8 || head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Ok(None);
+    }
+    let mut again: Option<File> = None;
+    let mut fetch = |range: std::ops::Range<u64>| -> io::Result<Vec<u8>> {
+        let f = match &mut again {
+            Some(f) => f,
+            None => again.insert(File::open(file)?),
+        };
+        f.seek(io::SeekFrom::Start(range.start))?;
+        let mut buf = vec![0; (range.end - range.start) as usize];
+        f.read_exact(&mut buf)?;
+        Ok(buf)
+    };
+    let checked = catch_unwind(AssertUnwindSafe(|| {
+        archive::check_archive(engine, path, archive, reader, &mut fetch)
+    }));
+    Ok(Some(match checked {
+        Ok(out) => archive_outcome(path, out),
+        Err(_) => FileOutcome::failed(
+            path.to_string(),
+            "internal error while checking this file (please report it)".into(),
+        ),
+    }))
+}
+
+fn archive_in_memory(engine: &Engine, path: &str, text: &str, archive: Archive) -> FileOutcome {
+    let bytes = text.as_bytes();
+    let mut fetch = |r: std::ops::Range<u64>| -> io::Result<Vec<u8>> {
+        Ok(bytes[r.start as usize..r.end as usize].to_vec())
+    };
+    archive_outcome(
+        path,
+        archive::check_archive(engine, path, archive, bytes, &mut fetch),
+    )
+}
+
+fn archive_outcome(path: &str, mut out: archive::ArchiveOutcome) -> FileOutcome {
+    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    FileOutcome {
+        path: path.to_string(),
+        text: None,
+        findings: out.findings,
+        error: None,
+        suppressed: 0,
+        record_errors: out.errors,
+    }
 }
 
 pub fn rules(args: RulesArgs) -> Result<Exit, Fatal> {

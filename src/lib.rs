@@ -5,6 +5,7 @@
 //! [`normalize`] (the view rules match) → [`lint`] (match and locate) → [`diagnostic`]
 //! (findings) → [`report`] (human, JSON, JSONL).
 
+pub mod archive;
 pub mod baseline;
 pub mod cli;
 pub mod commands;
@@ -15,6 +16,7 @@ pub mod engine;
 pub mod extract;
 pub mod lint;
 pub mod normalize;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -30,7 +30,10 @@ impl LineIndex {
 pub enum ReadError {
     Io(std::io::Error),
     Binary,
-    NotUtf8 { valid_up_to: usize },
+    /// Neither UTF-8, UTF-16 with a BOM, nor GB18030: named by what it looks like.
+    Undecodable {
+        guess: &'static str,
+    },
 }
 
 impl std::fmt::Display for ReadError {
@@ -38,10 +41,56 @@ impl std::fmt::Display for ReadError {
         match self {
             ReadError::Io(e) => write!(f, "cannot read: {e}"),
             ReadError::Binary => f.write_str("binary file (contains NUL bytes)"),
-            ReadError::NotUtf8 { valid_up_to } => write!(
+            ReadError::Undecodable { guess } => write!(
                 f,
-                "not valid UTF-8 (first bad byte at offset {valid_up_to}); save it as UTF-8"
+                "not UTF-8, UTF-16 or GB18030 (looks like {guess}); save it as UTF-8"
             ),
+        }
+    }
+}
+
+/// Text decoded from a file, with a way back to the file's own byte offsets when it was not
+/// UTF-8.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    /// `None` for UTF-8 (offsets are the file's); otherwise the decoding it took.
+    pub encoding: Option<&'static str>,
+    map: Option<OffsetMap>,
+}
+
+impl Decoded {
+    fn utf8(text: String) -> Decoded {
+        Decoded {
+            text,
+            encoding: None,
+            map: None,
+        }
+    }
+
+    /// The file byte offset of a byte offset in `text`.
+    pub fn original(&self, offset: usize) -> usize {
+        match &self.map {
+            None => offset,
+            Some(m) => m.original(offset),
+        }
+    }
+}
+
+/// Char-start offsets in the decoded text and in the file, in step.
+#[derive(Debug, Clone)]
+struct OffsetMap {
+    decoded: Vec<usize>,
+    file: Vec<usize>,
+    file_len: usize,
+}
+
+impl OffsetMap {
+    fn original(&self, offset: usize) -> usize {
+        match self.decoded.binary_search(&offset) {
+            Ok(i) => self.file[i],
+            Err(i) if i < self.decoded.len() => self.file[i],
+            Err(_) => self.file_len,
         }
     }
 }
@@ -50,16 +99,82 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(8192)].contains(&0)
 }
 
-pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
+/// UTF-8 (BOM or not) as it is; UTF-16 by its BOM; otherwise GB18030 when chardetng says the
+/// bytes are Chinese. Anything else is an error naming what it looks like, never a guess.
+pub fn decode(bytes: Vec<u8>) -> Result<Decoded, ReadError> {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
+        if encoding != encoding_rs::UTF_8 {
+            return decode_with(encoding, &bytes, bom);
+        }
+    }
     if is_binary(&bytes) {
         return Err(ReadError::Binary);
     }
-    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
-        valid_up_to: e.utf8_error().valid_up_to(),
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(Decoded::utf8(text)),
+        Err(e) => e.into_bytes(),
+    };
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(&bytes, true);
+    let guess = detector.guess(Some(b"cn"), true);
+    if guess == encoding_rs::GBK || guess == encoding_rs::GB18030 {
+        decode_with(encoding_rs::GB18030, &bytes, 0)
+    } else {
+        Err(ReadError::Undecodable {
+            guess: guess.name(),
+        })
+    }
+}
+
+/// Decodes without replacement characters, noting where each character came from.
+fn decode_with(
+    encoding: &'static encoding_rs::Encoding,
+    bytes: &[u8],
+    skip: usize,
+) -> Result<Decoded, ReadError> {
+    let undecodable = || ReadError::Undecodable {
+        guess: encoding.name(),
+    };
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let body = &bytes[skip..];
+    let mut text = String::with_capacity(body.len() * 3 / 2);
+    let (mut decoded, mut file) = (Vec::new(), Vec::new());
+    let mut char_start = skip;
+    // One byte at a time: each character that comes out started where the last one ended.
+    for (i, b) in body.iter().enumerate() {
+        let before = text.len();
+        let last = i + 1 == body.len();
+        if text.capacity() - text.len() < 16 {
+            text.reserve(4096);
+        }
+        let (result, _) =
+            decoder.decode_to_string_without_replacement(std::slice::from_ref(b), &mut text, last);
+        if let encoding_rs::DecoderResult::Malformed(..) = result {
+            return Err(undecodable());
+        }
+        if text.len() > before {
+            for (offset, _) in text[before..].char_indices() {
+                decoded.push(before + offset);
+                file.push(char_start);
+            }
+            char_start = skip + i + 1;
+        }
+    }
+    if text.contains('\0') {
+        return Err(ReadError::Binary);
+    }
+    Ok(Decoded {
+        text,
+        encoding: Some(encoding.name()),
+        map: Some(OffsetMap {
+            decoded,
+            file,
+            file_len: bytes.len(),
+        }),
     })
 }
 
-pub fn read_text(path: &Path) -> Result<String, ReadError> {
+pub fn read_text(path: &Path) -> Result<Decoded, ReadError> {
     decode(std::fs::read(path).map_err(ReadError::Io)?)
 }
 
@@ -74,6 +189,29 @@ mod tests {
         let at = text.find("最佳").expect("present");
         assert_eq!(idx.line_col(text, at), (2, 3));
         assert_eq!(idx.line_col(text, 0), (1, 1));
+    }
+
+    #[test]
+    fn gb18030_decodes_with_file_offsets() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("第一行\n今天最佳");
+        let d = decode(bytes.to_vec()).expect("decodes");
+        assert_eq!(d.encoding, Some("gb18030"));
+        assert_eq!(d.text, "第一行\n今天最佳");
+        let at = d.text.find("最佳").expect("present");
+        // Two bytes a character in GB18030: 3 + 1 + 2 characters before 最.
+        assert_eq!(d.original(at), 3 * 2 + 1 + 2 * 2);
+        assert_eq!(d.original(d.text.len()), bytes.len());
+    }
+
+    #[test]
+    fn utf16_with_bom_decodes() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "最佳".encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        let d = decode(bytes).expect("decodes");
+        assert_eq!(d.text, "最佳");
+        assert_eq!(d.original(3), 4);
     }
 
     #[test]

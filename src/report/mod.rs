@@ -39,6 +39,8 @@ pub struct FileOutcome {
     pub error: Option<InputError>,
     /// Findings removed by a reasoned suppression comment.
     pub suppressed: usize,
+    /// Records of an archive that could not be read; the rest of it was checked.
+    pub record_errors: Vec<InputError>,
 }
 
 impl FileOutcome {
@@ -50,6 +52,7 @@ impl FileOutcome {
             text: None,
             findings: Vec::new(),
             suppressed: 0,
+            record_errors: Vec::new(),
         }
     }
 }
@@ -93,9 +96,11 @@ impl RunReport {
     }
 
     pub fn all_errors(&self) -> impl Iterator<Item = &InputError> {
-        self.errors
-            .iter()
-            .chain(self.files.iter().filter_map(|f| f.error.as_ref()))
+        self.errors.iter().chain(
+            self.files
+                .iter()
+                .flat_map(|f| f.error.iter().chain(&f.record_errors)),
+        )
     }
 
     /// Files that were read and checked.
@@ -183,12 +188,33 @@ pub fn write_human(
     renderer: &HumanRenderer,
 ) -> io::Result<()> {
     for file in &report.files {
-        if let (Some(text), false) = (&file.text, file.findings.is_empty()) {
-            out.write_all(
+        match &file.text {
+            Some(text) if !file.findings.is_empty() => out.write_all(
                 renderer
                     .render_file(&file.path, text, &file.findings)
                     .as_bytes(),
-            )?;
+            )?,
+            // Archives stream past and keep no text: one line a finding.
+            _ => {
+                for f in &file.findings {
+                    let field = f
+                        .field
+                        .as_deref()
+                        .map(|x| format!(" [{x}]"))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "{} {}:{}:{}{field}: {} {}（{}）",
+                        f.severity.label_zh(),
+                        f.path,
+                        f.line,
+                        f.column,
+                        f.rule,
+                        f.message,
+                        f.law
+                    )?;
+                }
+            }
         }
     }
     for e in report.all_errors() {
