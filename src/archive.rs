@@ -8,9 +8,7 @@ use std::ops::Range;
 use crate::baseline;
 use crate::diagnostic::{Finding, InputError};
 use crate::engine::Engine;
-use crate::extract::FileKind;
-use crate::lint::check_text;
-use crate::structure::Format;
+use crate::lint::check_record;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Archive {
@@ -113,7 +111,7 @@ fn check_jsonl(engine: &Engine, path: &str, mut reader: impl BufRead) -> Archive
                 continue;
             }
         };
-        match check_text(engine, path, text, FileKind::Structured(Format::Json)) {
+        match check_record(engine, path, text) {
             Ok(findings) => {
                 for mut f in findings {
                     f.fingerprint = baseline::fingerprint(&f, text);
