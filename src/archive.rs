@@ -9,6 +9,7 @@ use crate::baseline;
 use crate::diagnostic::{Finding, InputError};
 use crate::engine::Engine;
 use crate::lint::check_record;
+use crate::source::LineIndex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Archive {
@@ -34,7 +35,6 @@ pub struct ArchiveOutcome {
     pub findings: Vec<Finding>,
     /// Records that could not be read (bad JSON, bad UTF-8), each with its line.
     pub errors: Vec<InputError>,
-    pub bytes: u64,
 }
 
 /// Reads raw bytes of the stream again (only for CSV records that have findings).
@@ -129,7 +129,6 @@ fn check_jsonl(engine: &Engine, path: &str, mut reader: impl BufRead) -> Archive
             }
         }
     }
-    out.bytes = offset as u64;
     out
 }
 
@@ -226,7 +225,12 @@ fn check_csv(
                 continue;
             }
         };
-        let raw_fields = raw_field_maps(&raw, delimiter);
+        // Quotes and delimiters are ASCII and every field was UTF-8, so the record is too.
+        let Ok(raw) = String::from_utf8(raw) else {
+            continue;
+        };
+        let raw_lines = LineIndex::new(&raw);
+        let raw_fields = raw_field_maps(raw.as_bytes(), delimiter);
         for hit in hits {
             let Some((column_index, range)) = fields
                 .iter()
@@ -238,22 +242,23 @@ fn check_csv(
             let matched = &doc[hit.range.clone()];
             let mut f = Finding::new(rule, hit.rule, path, matched).exempted(rule, hit.exempt);
             f.field = Some(header_name(&headers, *column_index));
-            f.fingerprint = baseline::fingerprint(&f, &doc[range.clone()]);
             let within = |o: usize| o.saturating_sub(range.start).min(range.len());
+            // The fingerprint sees the match within its field, the way a file's sees its line.
+            (f.byte_start, f.byte_end) = (within(hit.range.start), within(hit.range.end));
+            f.fingerprint = baseline::fingerprint(&f, &doc[range.clone()]);
             let (raw_start, raw_end) = match raw_fields.get(*column_index) {
-                Some(map) => (map[within(hit.range.start)], map[within(hit.range.end)]),
+                Some(map) => (map[f.byte_start], map[f.byte_end]),
                 None => (0, 0),
             };
-            let (l, c) = line_col(&raw, raw_start);
-            let (el, ec) = line_col(&raw, raw_end);
-            (f.line, f.column) = (line + l, c);
-            (f.end_line, f.end_column) = (line + el, ec);
+            let (l, c) = raw_lines.line_col(&raw, raw_start);
+            let (el, ec) = raw_lines.line_col(&raw, raw_end);
+            (f.line, f.column) = (line + l - 1, c);
+            (f.end_line, f.end_column) = (line + el - 1, ec);
             f.byte_start = pos.byte() as usize + raw_start;
             f.byte_end = pos.byte() as usize + raw_end;
             out.findings.push(f);
         }
     }
-    out.bytes = csv.position().byte();
     out
 }
 
@@ -269,21 +274,6 @@ fn header_name(headers: &[String], i: usize) -> String {
 fn is_text_field(s: &str) -> bool {
     s.chars()
         .any(|c| !(c.is_ascii_digit() || c.is_ascii_punctuation() || c.is_whitespace()))
-}
-
-/// Lines after the first (0-based) and the 1-based character column of `offset` in `raw`.
-fn line_col(raw: &[u8], offset: usize) -> (usize, usize) {
-    let before = &raw[..offset.min(raw.len())];
-    let lines = before.iter().filter(|&&b| b == b'\n').count();
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (lines, column)
 }
 
 /// For each field of one raw CSV record: the raw offset of every byte of its unquoted value,

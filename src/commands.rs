@@ -59,18 +59,19 @@ pub fn load_engine(args: &PackArgs, config: Option<&Config>) -> Result<Engine, F
     }
     set.retain_packs(&wanted);
     let build = |set| Engine::new(set).map_err(|e| miette::miette!("cannot build the engine: {e}"));
-    let engine = build(set)?;
-    if let Some(failure) = example_failures(&engine, true).first() {
-        return Err(miette::Report::new(*example_error(&engine, failure)));
-    }
-    match config {
-        None => Ok(engine),
-        Some(c) => {
-            let mut set = engine.into_rules();
-            c.apply(&mut set).map_err(|e| miette::Report::new(*e))?;
-            build(set)
+    // User packs' examples are checked as written, before the config changes severities and
+    // allows phrases; the built-in ones are checked by the test suite.
+    if set.sources.iter().any(|s| !s.builtin) {
+        let engine = build(set)?;
+        if let Some(failure) = example_failures(&engine, true).first() {
+            return Err(miette::Report::new(*example_error(&engine, failure)));
         }
+        set = engine.into_rules();
     }
+    if let Some(c) = config {
+        c.apply(&mut set).map_err(|e| miette::Report::new(*e))?;
+    }
+    build(set)
 }
 
 /// Every rule of every engine once, for SARIF's rule table.
@@ -117,27 +118,18 @@ fn configure(
         by_path.insert(path, configs.len() - 1);
         Ok(configs.len() - 1)
     };
-    let cwd = std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."));
     let mut assigned = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let path = if args.isolated {
-            None
-        } else if let Some(c) = &args.config {
-            Some(c.clone())
-        } else {
-            match &input {
-                Input::Stdin(_) => discovery.for_dir(&cwd),
-                Input::File(_, file, _) => discovery.for_file(file),
+        let path = match &input {
+            Input::File(_, file, _) if !args.isolated && args.config.is_none() => {
+                discovery.for_file(file)
             }
+            _ => run_config_path(args, &mut discovery),
         };
         let index = config_of(path)?;
         assigned.push((input, index));
     }
-    let run_index = config_of(if args.isolated {
-        None
-    } else {
-        args.config.clone().or_else(|| discovery.for_dir(&cwd))
-    })?;
+    let run_index = config_of(run_config_path(args, &mut discovery))?;
     // Only configs that govern some input need an engine (plus the run's, for its errors).
     let mut engines = Vec::with_capacity(configs.len());
     for config in &configs {
@@ -154,20 +146,19 @@ fn configure(
     Ok((kept, engines, run_config))
 }
 
-/// The config for commands that do not walk files: `--config`, or the nearest to the current
+/// The config of the run as a whole (and of stdin): `--config`, or the nearest to the current
 /// directory, unless `--isolated`.
-fn run_config(args: &PackArgs) -> Result<Option<Config>, Fatal> {
+fn run_config_path(args: &PackArgs, discovery: &mut Discovery) -> Option<PathBuf> {
     if args.isolated {
-        return Ok(None);
+        return None;
     }
-    let path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => {
-            let cwd = std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."));
-            Discovery::default().for_dir(&cwd)
-        }
-    };
-    path.map(|p| Config::load(&p).map_err(|e| miette::Report::new(*e)))
+    args.config.clone().or_else(|| discovery.for_cwd())
+}
+
+/// The run's config, for commands that do not walk files.
+fn run_config(args: &PackArgs) -> Result<Option<Config>, Fatal> {
+    run_config_path(args, &mut Discovery::default())
+        .map(|p| Config::load(&p).map_err(|e| miette::Report::new(*e)))
         .transpose()
 }
 
@@ -211,11 +202,7 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
             .par_iter()
             .filter_map(|(input, engine)| {
                 let outcome = check_input(&engines[*engine], input, stdin_text.as_ref(), keep_text);
-                let bytes = match input {
-                    Input::File(_, file, _) => std::fs::metadata(file).map_or(0, |m| m.len()),
-                    Input::Stdin(_) => 0,
-                };
-                progress.file_done(bytes, outcome.as_ref().map_or(0, |o| o.findings.len()));
+                progress.file_done(input, outcome.as_ref().map_or(0, |o| o.findings.len()));
                 outcome
             })
             .collect()
@@ -328,14 +315,7 @@ fn check_input(
     let checked = catch_unwind(AssertUnwindSafe(|| match archive {
         Some(archive) => Ok(archive_in_memory(engine, &path, &decoded.text, archive)),
         None => check_text(engine, &path, &decoded.text, kind).map(|findings| {
-            let mut outcome = FileOutcome {
-                path: path.clone(),
-                text: None,
-                findings,
-                error: None,
-                suppressed: 0,
-                record_errors: Vec::new(),
-            };
+            let mut outcome = FileOutcome::checked(path.clone(), findings);
             outcome.suppressed = suppress::apply(&mut outcome.findings, &decoded.text, kind, &path);
             for f in &mut outcome.findings {
                 f.fingerprint = baseline::fingerprint(f, &decoded.text);
@@ -367,10 +347,7 @@ fn check_input(
             }
             outcome
         }
-        Err(_) => FileOutcome::failed(
-            path,
-            "internal error while checking this file (please report it)".into(),
-        ),
+        Err(_) => FileOutcome::internal_error(path),
     })
 }
 
@@ -407,10 +384,7 @@ fn stream_archive(
     }));
     Ok(Some(match checked {
         Ok(out) => archive_outcome(path, out),
-        Err(_) => FileOutcome::failed(
-            path.to_string(),
-            "internal error while checking this file (please report it)".into(),
-        ),
+        Err(_) => FileOutcome::internal_error(path.to_string()),
     }))
 }
 
@@ -427,14 +401,9 @@ fn archive_in_memory(engine: &Engine, path: &str, text: &str, archive: Archive) 
 
 fn archive_outcome(path: &str, mut out: archive::ArchiveOutcome) -> FileOutcome {
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    FileOutcome {
-        path: path.to_string(),
-        text: None,
-        findings: out.findings,
-        error: None,
-        suppressed: 0,
-        record_errors: out.errors,
-    }
+    let mut outcome = FileOutcome::checked(path.to_string(), out.findings);
+    outcome.record_errors = out.errors;
+    outcome
 }
 
 pub fn rules(args: RulesArgs) -> Result<Exit, Fatal> {

@@ -10,12 +10,12 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::cli::FailOn;
-use crate::rules::{Loc, PackError, PackSource, RuleSet, Severity};
+use crate::rules::{loc_of, parse_yaml, Loc, PackError, PackSource, RuleSet, Severity};
 
 /// The file names looked for, nearest directory first.
 pub const CONFIG_NAMES: &[&str] = &["hegui.yaml", ".hegui.yaml"];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     /// Enabled packs (ids); all when absent.
@@ -49,9 +49,8 @@ pub enum RuleSetting {
 /// A loaded `hegui.yaml`.
 #[derive(Debug)]
 pub struct Config {
-    pub path: PathBuf,
-    /// The directory that relative paths and globs start from.
-    pub dir: PathBuf,
+    /// The directory that relative paths and globs start from (absolute).
+    dir: PathBuf,
     pub packs: Option<Vec<String>>,
     pub pack_dirs: Vec<PathBuf>,
     pub allow: Vec<String>,
@@ -74,31 +73,18 @@ impl Config {
             text,
             builtin: false,
         };
-        let loc = |line: u64, column: u64| Loc {
-            source: 0,
-            line,
-            column,
-            byte: None,
-        };
-        let spanned_loc = |s: &serde_saphyr::Location| loc(s.line(), s.column());
         let file: ConfigFile = if source.text.trim().is_empty() {
-            serde_saphyr::from_str("{}")
+            ConfigFile::default()
         } else {
-            serde_saphyr::from_str(&source.text)
-        }
-        .map_err(|e| {
-            let at = e.location().map(|l| loc(l.line(), l.column()));
-            PackError::at(&source, at, crate::rules::first_line(&e.to_string()))
-        })?;
-        let dir = path
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            parse_yaml(&source, 0)?
+        };
+        let dir = absolute(path.parent().unwrap_or(Path::new(".")));
         let mut globs = GlobSetBuilder::new();
         for pattern in &file.exclude {
             let glob = Glob::new(&pattern.value).map_err(|e| {
                 PackError::at(
                     &source,
-                    Some(spanned_loc(&pattern.referenced)),
+                    Some(loc_of(0, pattern)),
                     format!("bad exclude glob: {e}"),
                 )
             })?;
@@ -110,7 +96,7 @@ impl Config {
         let rules = file
             .rules
             .into_iter()
-            .map(|(id, s)| (id, s.value, spanned_loc(&s.referenced)))
+            .map(|(id, s)| (id, s.value, loc_of(0, &s)))
             .collect();
         Ok(Config {
             packs: file
@@ -119,7 +105,6 @@ impl Config {
             pack_dirs: file.pack_dirs.iter().map(|d| dir.join(d)).collect(),
             allow: file.allow,
             fail_on: file.fail_on,
-            path: path.to_path_buf(),
             dir,
             rules,
             exclude,
@@ -134,8 +119,7 @@ impl Config {
             return false;
         }
         let file_abs = absolute(file);
-        let dir_abs = absolute(&self.dir);
-        let relative = file_abs.strip_prefix(&dir_abs).unwrap_or(&file_abs);
+        let relative = file_abs.strip_prefix(&self.dir).unwrap_or(&file_abs);
         self.exclude.is_match(relative)
             || file
                 .file_name()
@@ -194,6 +178,11 @@ pub struct Discovery {
 }
 
 impl Discovery {
+    /// The nearest config to the current directory (for what is not a file: stdin, the run).
+    pub fn for_cwd(&mut self) -> Option<PathBuf> {
+        self.for_dir(&absolute(Path::new(".")))
+    }
+
     /// The config that governs `file`: the nearest `hegui.yaml` in its directory or above.
     pub fn for_file(&mut self, file: &Path) -> Option<PathBuf> {
         let start = absolute(file);

@@ -25,25 +25,35 @@ pub fn check_text(
     text: &str,
     kind: FileKind,
 ) -> Result<Vec<Finding>, Unreadable> {
-    let mut findings = match kind {
-        FileKind::Structured(format) => check_structured(engine, path, text, format, true)
-            .map_err(|e| Unreadable {
-                message: format!("not valid {}: {}", format.name(), e.message),
-                byte: e.byte,
-            })?,
-        _ => check_copy(engine, path, text, kind),
-    };
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(findings)
+    match kind {
+        FileKind::Structured(format) => sorted_structured(engine, path, text, format, true),
+        _ => {
+            let mut findings = check_copy(engine, path, text, kind);
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            Ok(findings)
+        }
+    }
 }
 
 /// One JSON record of an archive: a message, not a campaign, so only its copy is checked
 /// (`config` rules describe campaign files).
 pub fn check_record(engine: &Engine, path: &str, text: &str) -> Result<Vec<Finding>, Unreadable> {
+    sorted_structured(engine, path, text, Format::Json, false)
+}
+
+fn sorted_structured(
+    engine: &Engine,
+    path: &str,
+    text: &str,
+    format: Format,
+    with_config_rules: bool,
+) -> Result<Vec<Finding>, Unreadable> {
     let mut findings =
-        check_structured(engine, path, text, Format::Json, false).map_err(|e| Unreadable {
-            message: format!("not valid JSON: {}", e.message),
-            byte: e.byte,
+        check_structured(engine, path, text, format, with_config_rules).map_err(|e| {
+            Unreadable {
+                message: format!("not valid {}: {}", format.name(), e.message),
+                byte: e.byte,
+            }
         })?;
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(findings)

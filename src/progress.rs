@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::walk::Input;
+
 pub struct Progress {
     bar: Option<ProgressBar>,
     started: Instant,
@@ -35,9 +37,13 @@ impl Progress {
         }
     }
 
-    /// One input done.
-    pub fn file_done(&self, bytes: u64, findings: usize) {
+    /// One input done. Its size is looked up only when the bar is on.
+    pub fn file_done(&self, input: &Input, findings: usize) {
         let Some(bar) = &self.bar else { return };
+        let bytes = match input {
+            Input::File(_, file, _) => std::fs::metadata(file).map_or(0, |m| m.len()),
+            Input::Stdin(_) => 0,
+        };
         let total = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
         let found = self.findings.fetch_add(findings as u64, Ordering::Relaxed) + findings as u64;
         if self.started.elapsed() > Duration::from_secs(1)

@@ -120,70 +120,77 @@ pub fn apply(findings: &mut Vec<Finding>, text: &str, kind: FileKind, path: &str
     let lines = LineIndex::new(text);
     for (d, used) in list.iter().zip(used) {
         let meta = if d.reason.is_none() {
-            Some((
-                "HG001",
-                Severity::Warning,
-                "抑制注释缺少理由",
-                "这条抑制注释没有写理由，因此不生效".to_string(),
-                "在 `--` 后写明理由，如 `hegui-disable-next-line AD001 -- 已获国家级非遗认定，证书编号XXXX`",
-            ))
+            Some(&MISSING_REASON)
         } else if !used {
-            Some((
-                "HG002",
-                Severity::Info,
-                "未使用的抑制注释",
-                "这条抑制注释没有对应的发现，可以删除".to_string(),
-                "删除这条注释，或确认它指向正确的行和规则",
-            ))
+            Some(&UNUSED)
         } else {
             None
         };
-        if let Some((rule, severity, name, message, help)) = meta {
-            findings.push(directive_finding(
-                &lines, text, path, d, rule, severity, name, message, help,
-            ));
+        if let Some(meta) = meta {
+            findings.push(meta.finding(&lines, text, path, d));
         }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     suppressed
 }
 
-#[allow(clippy::too_many_arguments)]
-fn directive_finding(
-    lines: &LineIndex,
-    text: &str,
-    path: &str,
-    d: &Directive,
-    rule: &str,
-    severity: Severity,
-    name: &str,
-    message: String,
-    help: &str,
-) -> Finding {
-    let (line, column) = lines.line_col(text, d.start);
-    let (end_line, end_column) = lines.line_col(text, d.end);
-    Finding {
-        rule: rule.to_string(),
-        pack: "hegui".to_string(),
-        severity,
-        path: path.to_string(),
-        line,
-        column,
-        end_line,
-        end_column,
-        byte_start: d.start,
-        byte_end: d.end,
-        matched: text[d.start..d.end].to_string(),
-        message,
-        help: help.to_string(),
-        law: "审计要求：每条抑制须写明理由".to_string(),
-        name: name.to_string(),
-        field: None,
-        suggestion: None,
-        exemption: None,
-        label: None,
-        fingerprint: String::new(),
-        rule_index: usize::MAX,
+/// A rule of the audit trail itself, in no pack: what a suppression comment did wrong.
+#[derive(Debug)]
+pub struct MetaRule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub name: &'static str,
+    pub message: &'static str,
+    pub help: &'static str,
+}
+
+/// Where the audit-trail rules come from, in place of a statute.
+pub const META_LAW: &str = "审计要求：每条抑制须写明理由";
+
+pub const MISSING_REASON: MetaRule = MetaRule {
+    id: "HG001",
+    severity: Severity::Warning,
+    name: "抑制注释缺少理由",
+    message: "这条抑制注释没有写理由，因此不生效",
+    help:
+        "在 `--` 后写明理由，如 `hegui-disable-next-line AD001 -- 已获国家级非遗认定，证书编号XXXX`",
+};
+
+pub const UNUSED: MetaRule = MetaRule {
+    id: "HG002",
+    severity: Severity::Info,
+    name: "未使用的抑制注释",
+    message: "这条抑制注释没有对应的发现，可以删除",
+    help: "删除这条注释，或确认它指向正确的行和规则",
+};
+
+impl MetaRule {
+    fn finding(&self, lines: &LineIndex, text: &str, path: &str, d: &Directive) -> Finding {
+        let (line, column) = lines.line_col(text, d.start);
+        let (end_line, end_column) = lines.line_col(text, d.end);
+        Finding {
+            rule: self.id.to_string(),
+            pack: "hegui".to_string(),
+            severity: self.severity,
+            path: path.to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            byte_start: d.start,
+            byte_end: d.end,
+            matched: text[d.start..d.end].to_string(),
+            message: self.message.to_string(),
+            help: self.help.to_string(),
+            law: META_LAW.to_string(),
+            name: self.name.to_string(),
+            field: None,
+            suggestion: None,
+            exemption: None,
+            label: None,
+            fingerprint: String::new(),
+            rule_index: usize::MAX,
+        }
     }
 }
 

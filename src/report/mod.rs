@@ -44,16 +44,31 @@ pub struct FileOutcome {
 }
 
 impl FileOutcome {
-    /// An input that could not be checked.
-    pub fn failed(path: String, message: String) -> FileOutcome {
+    /// An input that was checked.
+    pub fn checked(path: String, findings: Vec<Finding>) -> FileOutcome {
         FileOutcome {
-            error: Some(InputError::new(path.clone(), message)),
             path,
             text: None,
-            findings: Vec::new(),
+            findings,
+            error: None,
             suppressed: 0,
             record_errors: Vec::new(),
         }
+    }
+
+    /// An input that could not be checked.
+    pub fn failed(path: String, message: String) -> FileOutcome {
+        let mut outcome = FileOutcome::checked(path, Vec::new());
+        outcome.error = Some(InputError::new(outcome.path.clone(), message));
+        outcome
+    }
+
+    /// Checking panicked: the file is an error entry and the audit goes on.
+    pub fn internal_error(path: String) -> FileOutcome {
+        FileOutcome::failed(
+            path,
+            "internal error while checking this file (please report it)".into(),
+        )
     }
 }
 

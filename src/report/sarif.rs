@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::RunReport;
 use crate::diagnostic::Finding;
 use crate::rules::Severity;
+use crate::suppress::{META_LAW, MISSING_REASON, UNUSED};
 
 /// What SARIF says about a rule in `tool.driver.rules`.
 #[derive(Debug, Clone)]
@@ -25,29 +26,18 @@ pub struct RuleInfo {
 impl RuleInfo {
     /// The rules of the suppression audit trail, which belong to no pack.
     pub fn meta_rules() -> Vec<RuleInfo> {
-        let meta = |id: &str, severity, name: &str, help: &str| RuleInfo {
-            id: id.to_string(),
-            name: name.to_string(),
-            pack: "hegui".to_string(),
-            severity,
-            message: name.to_string(),
-            help: help.to_string(),
-            law: "审计要求：每条抑制须写明理由".to_string(),
-        };
-        vec![
-            meta(
-                "HG001",
-                Severity::Warning,
-                "抑制注释缺少理由",
-                "在 `--` 后写明理由：hegui-disable-next-line RULE -- 理由",
-            ),
-            meta(
-                "HG002",
-                Severity::Info,
-                "未使用的抑制注释",
-                "删除这条注释，或确认它指向正确的行和规则",
-            ),
-        ]
+        [&MISSING_REASON, &UNUSED]
+            .into_iter()
+            .map(|m| RuleInfo {
+                id: m.id.to_string(),
+                name: m.name.to_string(),
+                pack: "hegui".to_string(),
+                severity: m.severity,
+                message: m.message.to_string(),
+                help: m.help.to_string(),
+                law: META_LAW.to_string(),
+            })
+            .collect()
     }
 }
 

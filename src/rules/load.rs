@@ -148,22 +148,30 @@ pub fn load_rule_set(pack_dirs: &[PathBuf], builtin: bool) -> Result<RuleSet, Bo
     for (index, source) in sources.into_iter().enumerate() {
         let source = Arc::new(source);
         set.sources.push(Arc::clone(&source));
-        let file: PackFile = serde_saphyr::from_str(&source.text).map_err(|e| {
-            let loc = e.location().map(|l| Loc {
-                source: index,
-                line: l.line(),
-                column: l.column(),
-                byte: None,
-            });
-            PackError::at(&source, loc, first_line(&e.to_string()))
-        })?;
+        let file: PackFile = parse_yaml(&source, index)?;
         add_pack(&mut set, &mut rule_ids, index, &source, file)?;
     }
     Ok(set)
 }
 
+/// Deserializes a YAML file users write (a pack, a config); an error names its line and column.
+pub fn parse_yaml<T: serde::de::DeserializeOwned>(
+    source: &PackSource,
+    index: usize,
+) -> Result<T, Box<PackError>> {
+    serde_saphyr::from_str(&source.text).map_err(|e| {
+        let loc = e.location().map(|l| Loc {
+            source: index,
+            line: l.line(),
+            column: l.column(),
+            byte: None,
+        });
+        PackError::at(source, loc, first_line(&e.to_string()))
+    })
+}
+
 /// serde-saphyr renders its own snippet below the first line; ours comes from miette.
-pub fn first_line(message: &str) -> String {
+fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or(message);
     let line = line.strip_prefix("error: ").unwrap_or(line);
     // "line 4 column 5: unknown field" — the position is already in our location.
@@ -186,7 +194,7 @@ fn pack_files(dir: &Path) -> Result<Vec<PathBuf>, Box<PackError>> {
     Ok(files)
 }
 
-fn loc_of<T>(index: usize, s: &Spanned<T>) -> Loc {
+pub fn loc_of<T>(index: usize, s: &Spanned<T>) -> Loc {
     Loc {
         source: index,
         line: s.referenced.line(),
