@@ -479,7 +479,12 @@ pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
     }
     s.push('\n');
     match &rule.kind {
-        RuleKind::Terms { terms } => push(&mut s, "词语", &terms.join("、")),
+        RuleKind::Terms { terms, pattern } => {
+            push(&mut s, "词语", &terms.join("、"));
+            if let Some(p) = pattern {
+                push(&mut s, "正则", p);
+            }
+        }
         RuleKind::Pattern { pattern } => push(&mut s, "正则", pattern),
         RuleKind::Requires { trigger, require } => {
             let show = |m: &crate::rules::Matcher| {

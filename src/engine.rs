@@ -48,6 +48,9 @@ struct RegexTarget {
     re: Regex,
 }
 
+/// The item of a `terms` rule's own pattern (its literal terms are numbered from 0).
+const PATTERN_ITEM: u32 = u32::MAX;
+
 /// One occurrence of a literal or regex in the normalized text.
 #[derive(Debug, Clone, Copy)]
 struct Occurrence {
@@ -105,9 +108,17 @@ impl Engine {
 
         for (index, rule) in rules.rules.iter().enumerate() {
             match &rule.kind {
-                RuleKind::Terms { terms } => {
+                RuleKind::Terms { terms, pattern } => {
                     for (i, t) in terms.iter().enumerate() {
                         add_literal(t, index, Role::Term, i);
+                    }
+                    if let Some(p) = pattern {
+                        regexes.push(RegexTarget {
+                            rule: index as u32,
+                            role: Role::Term,
+                            item: PATTERN_ITEM,
+                            re: compile(p)?,
+                        });
                     }
                 }
                 RuleKind::Pattern { pattern } => regexes.push(RegexTarget {
@@ -150,7 +161,7 @@ impl Engine {
                 }
             }
             pack_terms.push(match &rule.kind {
-                RuleKind::Terms { terms } if !rule.norm.is_all() => Some(
+                RuleKind::Terms { terms, .. } if !rule.norm.is_all() => Some(
                     terms
                         .iter()
                         .map(|t| Normalized::text_of(t, rule.norm))
@@ -366,8 +377,10 @@ impl Engine {
         let matched = &original[norm.original_range(original, o.start, o.end)];
         let seen = Normalized::text_of(matched, opts);
         match &self.pack_terms[rule] {
-            Some(terms) => terms.get(o.item as usize).is_some_and(|t| *t == seen),
-            None => self
+            Some(terms) if o.item != PATTERN_ITEM => {
+                terms.get(o.item as usize).is_some_and(|t| *t == seen)
+            }
+            _ => self
                 .regexes
                 .iter()
                 .any(|r| r.rule as usize == rule && r.re.is_match(&seen)),
@@ -381,7 +394,7 @@ impl Engine {
             .rules
             .iter()
             .flat_map(|r| match &r.kind {
-                RuleKind::Terms { terms } => terms.clone(),
+                RuleKind::Terms { terms, .. } => terms.clone(),
                 RuleKind::Requires { trigger, .. } => trigger.terms.clone(),
                 RuleKind::Pattern { .. } | RuleKind::Config(_) => Vec::new(),
             })

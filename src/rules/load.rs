@@ -331,10 +331,10 @@ fn build_rule(
         KindDef::Terms => {
             only("needs a non-empty `terms` list", !terms.is_empty())?;
             only(
-                "takes no `pattern`, `trigger` or `require`",
-                pattern.is_none() && def.trigger.is_none() && def.require.is_none(),
+                "takes no `trigger` or `require`",
+                def.trigger.is_none() && def.require.is_none(),
             )?;
-            RuleKind::Terms { terms }
+            RuleKind::Terms { terms, pattern }
         }
         KindDef::Pattern => {
             only(

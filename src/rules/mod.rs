@@ -68,7 +68,12 @@ pub struct Matcher {
 #[derive(Debug, Clone)]
 pub enum RuleKind {
     /// Every occurrence of a term is a finding unless an exception phrase contains it.
-    Terms { terms: Vec<String> },
+    /// Literal phrases, plus an optional pattern for the variants a list cannot spell out
+    /// (a number inside the phrase: 拉三个人头).
+    Terms {
+        terms: Vec<String>,
+        pattern: Option<String>,
+    },
     /// Every match of a regular expression is a finding unless an exception contains it.
     Pattern { pattern: String },
     /// When a trigger occurs and none of the required statements does, the first trigger is
