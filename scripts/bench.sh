@@ -8,7 +8,7 @@
 #   hegui check --threads 1 --format json   vs   rg -j1 -F -c -f <(hegui rules --terms)
 # and both with all cores, plus hegui on a one-line file (start-up). Needs hyperfine and rg.
 set -euo pipefail
-corpus=${1:?usage: scripts/bench.sh CORPUS_DIR [SIZE_MB]}
+corpus=$(realpath "${1:?usage: scripts/bench.sh CORPUS_DIR [SIZE_MB]}")
 size_mb=${2:-64}
 cd "$(dirname "$0")/.."
 for tool in rg hyperfine; do
@@ -16,24 +16,30 @@ for tool in rg hyperfine; do
 done
 cargo build --release --quiet
 hegui=$PWD/target/release/hegui
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# BENCH_WORK=DIR keeps the built corpus there (outside the repository) for profiling and reruns.
+if [ -n "${BENCH_WORK:-}" ]; then
+  work=$BENCH_WORK
+else
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
 mkdir -p "$work/data"
-# Concatenate real text until the target size, in 4 files so that threads have work to share.
-find "$corpus" -type f \( -name '*.txt' -o -name '*.csv' -o -name '*.json' -o -name '*.tsv' -o -name '*.train' -o -name '*.test' \) \
-  ! -name SOURCE.txt -size -200M | sort > "$work/list"
-target=$((size_mb * 1024 * 1024))
-i=0
-have=0
-while [ "$have" -lt "$target" ]; do
-  while read -r f && [ "$have" -lt "$target" ]; do
-    out="$work/data/part$((i % 4)).txt"
-    iconv -f utf-8 -t utf-8 -c "$f" >> "$out" 2>/dev/null || true
-    have=$(cat "$work"/data/part*.txt | wc -c)
-    i=$((i + 1))
-  done < "$work/list"
-done
-for p in "$work"/data/part*.txt; do head -c $((target / 4)) "$p" > "$p.tmp" && mv "$p.tmp" "$p"; done
+# Concatenate real text up to the target size, then cut it at line ends into 4 files so that
+# threads have work to share.
+if [ ! -s "$work/data/part0.txt" ]; then
+  find "$corpus" -type f \( -name '*.txt' -o -name '*.csv' -o -name '*.json' -o -name '*.jsonl' -o -name '*.tsv' \) \
+    ! -name SOURCE.txt | sort > "$work/list"
+  target=$((size_mb * 1024 * 1024))
+  : > "$work/raw"
+  while [ "$(stat -c %s "$work/raw")" -lt "$target" ]; do
+    while read -r f && [ "$(stat -c %s "$work/raw")" -lt "$target" ]; do
+      iconv -f utf-8 -t utf-8 -c "$f" >> "$work/raw" 2>/dev/null || true
+    done < "$work/list"
+  done
+  head -c "$target" "$work/raw" | iconv -f utf-8 -t utf-8 -c > "$work/all" || true
+  rm "$work/raw"
+  (cd "$work/data" && split -n l/4 -d -a 1 --additional-suffix=.txt "$work/all" part && rm "$work/all")
+fi
 bytes=$(du -cb "$work"/data/*.txt | tail -1 | cut -f1)
 "$hegui" rules --terms > "$work/terms"
 echo "最佳" > "$work/one.txt"

@@ -7,9 +7,13 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use regex::Regex;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::Input;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Hir, HirKind};
 
 use crate::normalize::{NormOptions, Normalized};
 use crate::rules::{RuleKind, RuleSet};
@@ -27,6 +31,9 @@ enum Role {
     Required,
     /// A context that lowers the matches it contains to `info` (item: which exemption).
     Exempt,
+    /// A literal that every match of a regex starts or ends with (item: which regex): the
+    /// regex only runs on the lines where one occurs.
+    Anchor,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +52,13 @@ struct RegexTarget {
     rule: u32,
     role: Role,
     item: u32,
-    re: Regex,
+    pattern: String,
+    /// Compiled when first needed: a run over one short draft needs only a few.
+    compiled: OnceLock<Option<Regex>>,
+    /// Its anchors are in the automaton: search only around them.
+    anchored: bool,
+    /// The longest match in bytes, when bounded: how far around an anchor to search.
+    max_len: Option<usize>,
 }
 
 /// The item of a `terms` rule's own pattern (its literal terms are numbered from 0).
@@ -73,7 +86,12 @@ pub struct Hit {
 #[derive(Debug)]
 pub struct Engine {
     rules: RuleSet,
+    /// Every literal, normalized: pattern id → targets.
+    patterns: Vec<String>,
+    /// Quick to build, for short texts.
     automaton: Option<AhoCorasick>,
+    /// Fastest to search, built the first time a long text is scanned.
+    dfa: OnceLock<Option<AhoCorasick>>,
     targets: Vec<Vec<Target>>,
     regexes: Vec<RegexTarget>,
     /// Per rule, when its pack turns normalization steps off: its terms normalized that way.
@@ -83,81 +101,40 @@ pub struct Engine {
 impl Engine {
     /// Compiles the automaton and the regexes. Patterns were validated when the packs loaded.
     pub fn new(rules: RuleSet) -> Result<Engine, String> {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
-        let mut targets: Vec<Vec<Target>> = Vec::new();
-        let mut regexes = Vec::new();
+        let mut b = Builder::default();
         let mut pack_terms = Vec::with_capacity(rules.rules.len());
-
-        let mut add_literal = |literal: &str, rule: usize, role: Role, item: usize| {
-            let norm = Normalized::text_of(literal, NormOptions::ALL);
-            let id = *pattern_ids.entry(norm.clone()).or_insert_with(|| {
-                patterns.push(norm.clone());
-                targets.push(Vec::new());
-                patterns.len() - 1
-            });
-            targets[id].push(Target {
-                rule: rule as u32,
-                role,
-                item: item as u32,
-                bound_start: norm.starts_with(|c: char| c.is_ascii_alphanumeric()),
-                bound_end: norm.ends_with(|c: char| c.is_ascii_alphanumeric()),
-            });
-        };
-        let compile = |pattern: &str| Regex::new(pattern).map_err(|e| e.to_string());
-
         for (index, rule) in rules.rules.iter().enumerate() {
             match &rule.kind {
                 RuleKind::Terms { terms, pattern } => {
                     for (i, t) in terms.iter().enumerate() {
-                        add_literal(t, index, Role::Term, i);
+                        b.literal(t, index, Role::Term, i as u32);
                     }
                     if let Some(p) = pattern {
-                        regexes.push(RegexTarget {
-                            rule: index as u32,
-                            role: Role::Term,
-                            item: PATTERN_ITEM,
-                            re: compile(p)?,
-                        });
+                        b.regex(p, index, Role::Term, PATTERN_ITEM)?;
                     }
                 }
-                RuleKind::Pattern { pattern } => regexes.push(RegexTarget {
-                    rule: index as u32,
-                    role: Role::Term,
-                    item: 0,
-                    re: compile(pattern)?,
-                }),
+                RuleKind::Pattern { pattern } => b.regex(pattern, index, Role::Term, 0)?,
                 RuleKind::Config(_) => {}
                 RuleKind::Requires { trigger, require } => {
                     for (role, m) in [(Role::Trigger, trigger), (Role::Required, require)] {
                         for (i, t) in m.terms.iter().enumerate() {
-                            add_literal(t, index, role, i);
+                            b.literal(t, index, role, i as u32);
                         }
                         if let Some(p) = &m.pattern {
-                            regexes.push(RegexTarget {
-                                rule: index as u32,
-                                role,
-                                item: 0,
-                                re: compile(p)?,
-                            });
+                            b.regex(p, index, role, 0)?;
                         }
                     }
                 }
             }
             for (i, e) in rule.exceptions.iter().enumerate() {
-                add_literal(e, index, Role::Exception, i);
+                b.literal(e, index, Role::Exception, i as u32);
             }
             for (i, e) in rule.exempt.iter().enumerate() {
                 for t in &e.matcher.terms {
-                    add_literal(t, index, Role::Exempt, i);
+                    b.literal(t, index, Role::Exempt, i as u32);
                 }
                 if let Some(p) = &e.matcher.pattern {
-                    regexes.push(RegexTarget {
-                        rule: index as u32,
-                        role: Role::Exempt,
-                        item: i as u32,
-                        re: compile(p)?,
-                    });
+                    b.regex(p, index, Role::Exempt, i as u32)?;
                 }
             }
             pack_terms.push(match &rule.kind {
@@ -171,21 +148,24 @@ impl Engine {
             });
         }
 
-        let automaton = if patterns.is_empty() {
+        let automaton = if b.patterns.is_empty() {
             None
         } else {
             Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
-                    .build(&patterns)
+                    .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+                    .build(&b.patterns)
                     .map_err(|e| e.to_string())?,
             )
         };
         Ok(Engine {
             rules,
+            patterns: b.patterns,
             automaton,
-            targets,
-            regexes,
+            dfa: OnceLock::new(),
+            targets: b.targets,
+            regexes: b.regexes,
             pack_terms,
         })
     }
@@ -208,9 +188,15 @@ impl Engine {
     pub fn scan_normalized(&self, original: &str, norm: &Normalized) -> Vec<Hit> {
         let text = norm.text.as_str();
         let mut found: Vec<Occurrence> = Vec::new();
-        if let Some(ac) = &self.automaton {
+        // Where each anchored regex's literals occur (regex index, normalized offset).
+        let mut anchor_hits: Vec<(u32, usize)> = Vec::new();
+        if let Some(ac) = self.automaton_for(text) {
             for m in ac.find_overlapping_iter(text) {
                 for t in &self.targets[m.pattern().as_usize()] {
+                    if t.role == Role::Anchor {
+                        anchor_hits.push((t.item, m.start()));
+                        continue;
+                    }
                     if (t.bound_start || t.bound_end)
                         && !latin_word(
                             original,
@@ -230,19 +216,80 @@ impl Engine {
                 }
             }
         }
-        for rt in &self.regexes {
-            for m in rt.re.find_iter(text) {
-                if m.start() < m.end() {
-                    found.push(Occurrence {
+        anchor_hits.sort_unstable();
+        // Regexes that find a rule's matches or triggers run first; those that only qualify
+        // them (exceptions, exemptions, required statements) run only for rules that fired.
+        let mut live = vec![false; self.rules.rules.len()];
+        let qualifies =
+            |role: Role| matches!(role, Role::Exception | Role::Exempt | Role::Required);
+        for o in &found {
+            if !qualifies(o.role) {
+                live[o.rule as usize] = true;
+            }
+        }
+        let order = self
+            .regexes
+            .iter()
+            .enumerate()
+            .filter(|(_, rt)| !qualifies(rt.role))
+            .chain(
+                self.regexes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rt)| qualifies(rt.role)),
+            );
+        for (index, rt) in order {
+            if qualifies(rt.role) && !live[rt.rule as usize] {
+                continue;
+            }
+            let before = found.len();
+            let mut matches: Vec<Range<usize>> = Vec::new();
+            match rt.role {
+                // A context must contain a match of its rule: look only around those.
+                Role::Exception | Role::Exempt => {
+                    let mut around: Vec<Range<usize>> = found
+                        .iter()
+                        .filter(|o| o.rule == rt.rule && o.role == Role::Term)
+                        .map(|o| o.start..o.end)
+                        .collect();
+                    around.sort_unstable_by_key(|r| (r.start, r.end));
+                    search_windows(rt, text, &around, false, &mut matches);
+                }
+                // One required statement anywhere is enough.
+                Role::Required if rt.anchored => {
+                    let around: Vec<Range<usize>> = anchor_hits_of(&anchor_hits, index)
+                        .iter()
+                        .map(|h| h.1..h.1)
+                        .collect();
+                    search_windows(rt, text, &around, true, &mut matches);
+                }
+                Role::Required => matches.extend(rt.re().find(text).map(|m| m.range())),
+                _ if rt.anchored => {
+                    let around: Vec<Range<usize>> = anchor_hits_of(&anchor_hits, index)
+                        .iter()
+                        .map(|h| h.1..h.1)
+                        .collect();
+                    search_windows(rt, text, &around, false, &mut matches);
+                }
+                _ => matches.extend(rt.re().find_iter(text).map(|m| m.range())),
+            }
+            found.extend(
+                matches
+                    .into_iter()
+                    .filter(|m| m.start < m.end)
+                    .map(|m| Occurrence {
                         rule: rt.rule,
                         role: rt.role,
                         item: rt.item,
-                        start: m.start(),
-                        end: m.end(),
-                    });
-                }
+                        start: m.start,
+                        end: m.end,
+                    }),
+            );
+            if found.len() > before && !qualifies(rt.role) {
+                live[rt.rule as usize] = true;
             }
         }
+
         if found.is_empty() {
             return Vec::new();
         }
@@ -259,6 +306,23 @@ impl Engine {
             self.judge_rule(original, norm, group, &mut hits);
         }
         self.one_finding_per_span(hits)
+    }
+
+    /// The automaton to search `text` with: a DFA (a few MB, built once, in a few ms) pays
+    /// for itself only on long texts.
+    fn automaton_for(&self, text: &str) -> Option<&AhoCorasick> {
+        const LONG: usize = 256 * 1024;
+        if text.len() < LONG {
+            return self.automaton.as_ref();
+        }
+        let dfa = self.dfa.get_or_init(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&self.patterns)
+                .ok()
+        });
+        dfa.as_ref().or(self.automaton.as_ref())
     }
 
     /// Where rules of one pack overlap (最佳 in 国家级最佳…), the reader wants one finding:
@@ -383,7 +447,7 @@ impl Engine {
             _ => self
                 .regexes
                 .iter()
-                .any(|r| r.rule as usize == rule && r.re.is_match(&seen)),
+                .any(|r| r.rule as usize == rule && r.re().is_match(&seen)),
         }
     }
 
@@ -405,6 +469,210 @@ impl Engine {
     }
 }
 
+impl RegexTarget {
+    /// The compiled regex. The pattern parsed when the pack loaded; one that is still too
+    /// large to compile matches nothing.
+    fn re(&self) -> &Regex {
+        static NEVER: OnceLock<Regex> = OnceLock::new();
+        let compiled = self.compiled.get_or_init(|| Regex::new(&self.pattern).ok());
+        compiled
+            .as_ref()
+            .unwrap_or_else(|| NEVER.get_or_init(|| Regex::new(r"[^\s\S]").expect("valid")))
+    }
+}
+
+/// Searches `rt` around each of the sorted `positions`: as far either side as its longest
+/// match (when bounded), never past the line. Overlapping windows are searched once, so a match
+/// is found once; a match of a windowed regex never spans a line break.
+fn search_windows(
+    rt: &RegexTarget,
+    text: &str,
+    positions: &[Range<usize>],
+    first_only: bool,
+    out: &mut Vec<Range<usize>>,
+) {
+    let bytes = text.as_bytes();
+    let window = |p: &Range<usize>| -> Range<usize> {
+        let (reach_back, reach_on) = match rt.max_len {
+            Some(len) => (p.start.saturating_sub(len), (p.end + len).min(text.len())),
+            None => (0, text.len()),
+        };
+        let mut from = memchr::memrchr(b'\n', &bytes[reach_back..p.start])
+            .map_or(reach_back, |i| reach_back + i + 1);
+        let mut to = memchr::memchr(b'\n', &bytes[p.end..reach_on]).map_or(reach_on, |i| p.end + i);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        while !text.is_char_boundary(to) {
+            to -= 1;
+        }
+        from..to
+    };
+    let mut search = |w: Range<usize>| -> bool {
+        let before = out.len();
+        for m in rt.re().find_iter(Input::new(text).range(w)) {
+            if m.is_empty() {
+                continue;
+            }
+            out.push(m.range());
+            if first_only {
+                break;
+            }
+        }
+        first_only && out.len() > before
+    };
+    let mut current: Option<Range<usize>> = None;
+    for p in positions {
+        let w = window(p);
+        match current.as_mut() {
+            Some(c) if w.start < c.end => c.end = c.end.max(w.end),
+            _ => {
+                if let Some(c) = current.replace(w) {
+                    if search(c) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(c) = current {
+        search(c);
+    }
+}
+
+/// The anchor occurrences of regex `index`, from the sorted list of all.
+fn anchor_hits_of(hits: &[(u32, usize)], index: usize) -> &[(u32, usize)] {
+    let from = hits.partition_point(|h| (h.0 as usize) < index);
+    let to = hits.partition_point(|h| (h.0 as usize) <= index);
+    &hits[from..to]
+}
+
+/// Collects the automaton's literals (deduplicated, normalized) and the regexes.
+#[derive(Default)]
+struct Builder {
+    patterns: Vec<String>,
+    pattern_ids: HashMap<String, usize>,
+    targets: Vec<Vec<Target>>,
+    regexes: Vec<RegexTarget>,
+}
+
+impl Builder {
+    fn literal(&mut self, literal: &str, rule: usize, role: Role, item: u32) {
+        let norm = Normalized::text_of(literal, NormOptions::ALL);
+        if norm.is_empty() {
+            return;
+        }
+        let bound_start =
+            role != Role::Anchor && norm.starts_with(|c: char| c.is_ascii_alphanumeric());
+        let bound_end = role != Role::Anchor && norm.ends_with(|c: char| c.is_ascii_alphanumeric());
+        let id = match self.pattern_ids.get(&norm) {
+            Some(&id) => id,
+            None => {
+                self.patterns.push(norm.clone());
+                self.targets.push(Vec::new());
+                self.pattern_ids.insert(norm, self.patterns.len() - 1);
+                self.patterns.len() - 1
+            }
+        };
+        self.targets[id].push(Target {
+            rule: rule as u32,
+            role,
+            item,
+            bound_start,
+            bound_end,
+        });
+    }
+
+    fn regex(&mut self, pattern: &str, rule: usize, role: Role, item: u32) -> Result<(), String> {
+        let hir = regex_syntax::parse(pattern).map_err(|e| e.to_string())?;
+        let max_len = hir.properties().maximum_len();
+        let anchors = anchors_of(&hir);
+        let index = self.regexes.len() as u32;
+        if let Some(anchors) = &anchors {
+            for a in anchors {
+                self.literal(a, rule, Role::Anchor, index);
+            }
+        }
+        self.regexes.push(RegexTarget {
+            rule: rule as u32,
+            role,
+            item,
+            pattern: pattern.to_string(),
+            compiled: OnceLock::new(),
+            anchored: anchors.is_some(),
+            max_len,
+        });
+        Ok(())
+    }
+}
+
+/// Literals of which every match of `pattern` contains one, when the pattern has a small,
+/// selective set of them (`None` otherwise). Each literal is given as written and as
+/// normalized, since the text it is looked for in is normalized.
+fn anchors_of(hir: &Hir) -> Option<Vec<String>> {
+    let mut anchors = anchors_in(hir)?;
+    let normalized: Vec<String> = anchors
+        .iter()
+        .map(|a| Normalized::text_of(a, NormOptions::ALL))
+        .collect();
+    anchors.extend(normalized);
+    anchors.retain(|a| a.len() >= 2);
+    anchors.sort();
+    anchors.dedup();
+    (!anchors.is_empty()).then_some(anchors)
+}
+
+/// Every match of `hir` contains one of the literals returned: its prefixes or suffixes, one
+/// set per branch of an alternation, or the set of one part of a concatenation.
+fn anchors_in(hir: &Hir) -> Option<Vec<String>> {
+    let extracted = |kind: ExtractKind| -> Option<Vec<String>> {
+        let seq = Extractor::new().kind(kind).extract(hir);
+        let literals = seq.literals()?;
+        if literals.is_empty() || literals.len() > 64 {
+            return None;
+        }
+        let strings = literals
+            .iter()
+            .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+            .collect::<Option<Vec<String>>>()?;
+        // One CJK character, or two ASCII ones, at least: shorter ones are everywhere.
+        strings.iter().all(|s| s.len() >= 2).then_some(strings)
+    };
+    let whole = best(
+        extracted(ExtractKind::Prefix),
+        extracted(ExtractKind::Suffix),
+    );
+    let parts = match hir.kind() {
+        HirKind::Capture(c) => anchors_in(&c.sub),
+        // Each branch by its own best set.
+        HirKind::Alternation(branches) => branches
+            .iter()
+            .map(anchors_in)
+            .collect::<Option<Vec<_>>>()
+            .map(|sets| sets.concat()),
+        // Any one part: every match contains a match of each part.
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(anchors_in)
+            .reduce(|a, b| best(Some(a), Some(b)).unwrap_or_default()),
+        _ => None,
+    };
+    best(whole, parts)
+}
+
+/// The more selective of two anchor sets: the one whose shortest literal is longer, then the
+/// one with fewer literals (a set is as common as its most common literal).
+fn best(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
+    let quality = |v: &Vec<String>| {
+        let shortest = v.iter().map(|s| s.chars().count()).min().unwrap_or(0);
+        (shortest, std::cmp::Reverse(v.len()))
+    };
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
 /// An exception phrase that contains the occurrence exempts it.
 /// The first context phrase (an exception or an exempt context) that contains the occurrence.
 fn containing<'a>(contexts: &[&'a Occurrence], o: &Occurrence) -> Option<&'a Occurrence> {
@@ -423,4 +691,64 @@ fn latin_word(original: &str, range: Range<usize>, t: &Target) -> bool {
     };
     !(t.bound_start && is_word(original[..range.start].chars().next_back())
         || t.bound_end && is_word(original[range.end..].chars().next()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchors(pattern: &str) -> Option<Vec<String>> {
+        anchors_of(&regex_syntax::parse(pattern).expect("valid pattern"))
+    }
+
+    #[test]
+    fn anchors_come_from_prefixes_suffixes_branches_and_parts() {
+        assert_eq!(anchors("保底年化\\d+%").expect("anchored"), ["保底年化"]);
+        assert_eq!(
+            anchors("\\d+分钟(?:到|抵达)").expect("anchored"),
+            ["分钟到", "分钟抵达"]
+        );
+        // Each branch by its best set: 酒 alone would be everywhere.
+        let set = anchors("酒[^。]{0,9}?(?:解压|减压)|不醉不归").expect("anchored");
+        assert!(!set.contains(&"酒".to_string()), "{set:?}");
+        assert!(set.contains(&"解压".to_string()) && set.contains(&"不醉不归".to_string()));
+        // Written full-width, looked for normalized.
+        let set = anchors("原价：\\d+").expect("anchored");
+        assert!(set.contains(&"原价:".to_string()), "{set:?}");
+        assert_eq!(anchors("\\d+%"), None);
+        // A part of a concatenation: every match holds the bracket.
+        assert_eq!(anchors("(?m)^【[^】]{2,9}】").expect("anchored"), ["【"]);
+    }
+
+    #[test]
+    fn built_in_patterns_search_only_around_their_literals() {
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
+            .expect("engine builds");
+        let whole_text: Vec<&str> = engine
+            .regexes
+            .iter()
+            .filter(|r| !r.anchored)
+            .map(|r| r.pattern.as_str())
+            .collect();
+        assert!(
+            whole_text.is_empty(),
+            "patterns without literals: {whole_text:#?}"
+        );
+    }
+
+    #[test]
+    fn matches_are_found_around_anchors_deep_in_a_long_text() {
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
+            .expect("engine builds");
+        let long = format!(
+            "{}距离地铁站仅需5分钟车程\n{}",
+            "填充文字。".repeat(20_000),
+            "加盟即可年赚百万"
+        );
+        let whole = 0..long.len();
+        let hits = engine.scan(&long, std::slice::from_ref(&whole));
+        let found: Vec<&str> = hits.iter().map(|h| &long[h.range.clone()]).collect();
+        assert!(found.iter().any(|m| m.contains("5分钟")), "{found:?}");
+        assert!(found.iter().any(|m| m.contains("年赚百万")), "{found:?}");
+    }
 }

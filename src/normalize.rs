@@ -44,43 +44,46 @@ impl NormOptions {
     }
 }
 
-/// Normalized text plus, for each of its bytes, the byte offset of the original character it
-/// came from.
+/// Normalized text plus the way back from each of its bytes to the original character.
+///
+/// The map is sparse: most characters keep their byte length (Simplified text, Traditional →
+/// Simplified, ASCII case), so a run of them is one [`Mark`]. Only dropped noise and characters
+/// whose length changes (full-width `，` → `,`) start new marks.
 #[derive(Debug, Default)]
 pub struct Normalized {
     pub text: String,
-    origin: Vec<u32>,
+    marks: Vec<Mark>,
+}
+
+/// From normalized byte `norm` on (to the next mark): with `shift`, byte `n` came from original
+/// byte `orig + (n - norm)`; without, every byte came from the character at `orig`.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    norm: u32,
+    orig: u32,
+    shift: bool,
 }
 
 impl Normalized {
     /// Normalizes the given byte ranges of `original` (each a run of copy), joined by line
     /// breaks so that no match spans two ranges.
     pub fn new(original: &str, segments: &[Range<usize>], opts: NormOptions) -> Normalized {
-        let mut folded = String::with_capacity(original.len());
-        let mut char_origin: Vec<u32> = Vec::with_capacity(original.len() / 2);
-        for (i, seg) in segments.iter().enumerate() {
-            if i > 0 {
-                folded.push('\n');
-                char_origin.push(seg.start as u32);
-            }
-            fold_segment(original, seg.clone(), opts, &mut folded, &mut char_origin);
-        }
-        let text = if opts.traditional && !folded.is_ascii() {
-            let converted = fast2s::convert(&folded);
-            // The table is character-for-character; keep the folded text if that ever breaks.
-            if converted.chars().count() == char_origin.len() {
-                converted
-            } else {
-                folded
-            }
-        } else {
-            folded
+        let mut out = Normalized {
+            text: String::with_capacity(original.len()),
+            marks: Vec::new(),
         };
-        let mut origin = Vec::with_capacity(text.len());
-        for (ch, &src) in text.chars().zip(char_origin.iter()) {
-            origin.extend(std::iter::repeat_n(src, ch.len_utf8()));
+        if opts.is_all() {
+            FOLD_CACHE.with(|cache| {
+                let mut cache = cache.borrow_mut();
+                out.fold_segments(original, segments, opts, &mut |c| cache.fold(c));
+            });
+        } else {
+            out.fold_segments(original, segments, opts, &mut |c| {
+                let f = fold_char(c, opts);
+                (f != Fold::Char(c)).then_some(f)
+            });
         }
-        Normalized { text, origin }
+        out
     }
 
     /// Normalizes the whole of `s` as one segment.
@@ -94,47 +97,284 @@ impl Normalized {
         Normalized::whole(s, opts).text
     }
 
-    /// The original byte range covered by the normalized byte range `start..end`.
+    /// The original byte range covered by the normalized byte range `start..end` (both on
+    /// character boundaries of the normalized text).
     pub fn original_range(&self, original: &str, start: usize, end: usize) -> Range<usize> {
-        let from = self.origin[start] as usize;
-        let last = self.origin[end - 1] as usize;
+        let from = self.origin(start);
+        let mut last_start = end - 1;
+        while !self.text.is_char_boundary(last_start) {
+            last_start -= 1;
+        }
+        let last = self.origin(last_start);
         let last_len = original[last..].chars().next().map_or(0, char::len_utf8);
         from..last + last_len
     }
+
+    /// The original byte offset that normalized byte `n` came from.
+    fn origin(&self, n: usize) -> usize {
+        let i = self.marks.partition_point(|m| m.norm as usize <= n);
+        let m = self.marks[i.saturating_sub(1)];
+        if m.shift {
+            m.orig as usize + (n - m.norm as usize)
+        } else {
+            m.orig as usize
+        }
+    }
+
+    /// Appends `folded`, which came from the original character at `at` of length `len`.
+    #[inline]
+    fn push(&mut self, folded: &str, at: usize, len: usize) {
+        let norm = self.text.len();
+        let same_length = folded.len() == len;
+        let continues = same_length
+            && self.marks.last().is_some_and(|m| {
+                m.shift && at as isize - norm as isize == m.orig as isize - m.norm as isize
+            });
+        if !continues {
+            self.marks.push(Mark {
+                norm: norm as u32,
+                orig: at as u32,
+                shift: same_length,
+            });
+        }
+        self.text.push_str(folded);
+    }
+
+    fn fold_segments(
+        &mut self,
+        original: &str,
+        segments: &[Range<usize>],
+        opts: NormOptions,
+        fold: &mut impl FnMut(char) -> Option<Fold>,
+    ) {
+        for (i, seg) in segments.iter().enumerate() {
+            if i > 0 {
+                self.push("\n", seg.start, usize::MAX);
+            }
+            self.fold_segment(original, seg.clone(), opts, fold);
+        }
+    }
+
+    fn fold_segment(
+        &mut self,
+        original: &str,
+        seg: Range<usize>,
+        opts: NormOptions,
+        fold: &mut impl FnMut(char) -> Option<Fold>,
+    ) {
+        let text = &original[seg.clone()];
+        // The last character kept, before and after Traditional → Simplified (the Traditional
+        // table reads a few characters in context: 計畫 → 计划, 乾隆 stays).
+        let mut prev: Option<char> = None;
+        let mut prev_kept: Option<char> = None;
+        let mut buf = [0u8; 4];
+        // Characters that stay as they are are copied a run at a time, from here.
+        let mut run: Option<usize> = None;
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let (c, changed) = if bytes[i] < 0x80 {
+                let c = bytes[i] as char;
+                // ASCII lower-case letters, digits and most punctuation stay as they are.
+                if !matches!(c, 'A'..='Z' | ' ' | '\t' | '*' | '_' | '-' | '~' | '.') {
+                    run.get_or_insert(i);
+                    i += 1;
+                    continue;
+                }
+                (c, fold(c))
+            } else {
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
+                (c, fold(c))
+            };
+            let Some(folded) = changed else {
+                run.get_or_insert(i);
+                i += c.len_utf8();
+                continue;
+            };
+            if let Some(from) = run.take() {
+                self.push(&text[from..i], seg.start + from, i - from);
+                prev = text[from..i].chars().next_back();
+                prev_kept = prev;
+            }
+            let at = seg.start + i;
+            i += c.len_utf8();
+            let mut iter = text[i..].char_indices().peekable();
+            match folded {
+                Fold::Noise => {}
+                Fold::Dot => {
+                    // A decimal point (3.5折, 8.5%) is content; a dot between letters is
+                    // noise (NO.1).
+                    let next_digit = iter.peek().is_some_and(|&(_, n)| folds_to_digit(n, fold));
+                    if !opts.noise || prev_kept.is_some_and(|p| p.is_ascii_digit()) && next_digit {
+                        self.push(".", at, 1);
+                        prev = Some('.');
+                        prev_kept = Some('.');
+                    }
+                }
+                Fold::Char(f) => {
+                    self.push(f.encode_utf8(&mut buf), at, c.len_utf8());
+                    prev = Some(c);
+                    prev_kept = Some(f);
+                }
+                Fold::Context(f) => {
+                    // Only a handful of Traditional characters convert differently in context.
+                    let next = iter.peek().map(|&(_, n)| n);
+                    let window: String = [prev, Some(f), next].iter().flatten().collect();
+                    let converted = fast2s::convert(&window);
+                    let at_middle = usize::from(prev.is_some());
+                    let s = converted.chars().nth(at_middle).unwrap_or(f);
+                    self.push(s.encode_utf8(&mut buf), at, c.len_utf8());
+                    prev = Some(f);
+                    prev_kept = Some(s);
+                }
+                Fold::Many(s) => {
+                    let mut chars = s.chars().peekable();
+                    while let Some(ch) = chars.next() {
+                        if ch == '.' && opts.noise {
+                            // 「……」 → 「......」: dots, kept only as a decimal point.
+                            let next_digit = match chars.peek() {
+                                Some(n) => n.is_ascii_digit(),
+                                None => iter.peek().is_some_and(|&(_, n)| folds_to_digit(n, fold)),
+                            };
+                            let decimal =
+                                prev_kept.is_some_and(|p| p.is_ascii_digit()) && next_digit;
+                            if !decimal {
+                                continue;
+                            }
+                        }
+                        self.push(ch.encode_utf8(&mut buf), at, usize::MAX);
+                        prev = Some(ch);
+                        prev_kept = Some(ch);
+                    }
+                }
+            }
+        }
+        if let Some(from) = run {
+            self.push(&text[from..], seg.start + from, text.len() - from);
+        }
+    }
 }
 
-fn fold_segment(
-    original: &str,
-    seg: Range<usize>,
-    opts: NormOptions,
-    out: &mut String,
-    origin: &mut Vec<u32>,
-) {
-    let text = &original[seg.clone()];
-    let mut prev_out: Option<char> = None;
-    for (i, c) in text.char_indices() {
-        let at = (seg.start + i) as u32;
-        let mut emit = |f: char, out: &mut String, origin: &mut Vec<u32>| {
-            if opts.noise && is_noise(f, prev_out, || next_folded(text, i + c.len_utf8(), opts)) {
-                return;
-            }
-            let mut push = |ch: char| {
-                out.push(ch);
-                origin.push(at);
-                prev_out = Some(ch);
-            };
-            if opts.case && f.is_uppercase() {
-                f.to_lowercase().for_each(push);
+/// What one character becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fold {
+    /// Evasion noise, dropped.
+    Noise,
+    /// `.`: noise unless it is a decimal point.
+    Dot,
+    /// One character (often itself).
+    Char(char),
+    /// A Traditional character whose Simplified form depends on its neighbours (after width and
+    /// case folding: the character given).
+    Context(char),
+    /// Several characters (a compatibility form such as `㈱`, or a case fold that expands).
+    Many(String),
+}
+
+/// Starts with an ASCII digit once folded (`5`, `５`, `⒌`).
+fn folds_to_digit(c: char, fold: &mut impl FnMut(char) -> Option<Fold>) -> bool {
+    match fold(c) {
+        None => c.is_ascii_digit(),
+        Some(Fold::Char(f)) => f.is_ascii_digit(),
+        Some(Fold::Many(s)) => s.starts_with(|f: char| f.is_ascii_digit()),
+        Some(Fold::Noise | Fold::Dot | Fold::Context(_)) => false,
+    }
+}
+
+/// The fold of one character under `opts`, without context.
+fn fold_char(c: char, opts: NormOptions) -> Fold {
+    let mut folded: Vec<char> = if opts.width && needs_compat_fold(c) {
+        std::iter::once(c).nfkc().collect()
+    } else {
+        vec![c]
+    };
+    if opts.noise {
+        if folded == ['.'] {
+            return Fold::Dot;
+        }
+        folded.retain(|&f| !is_noise(f));
+    }
+    if opts.case {
+        folded = folded
+            .into_iter()
+            .flat_map(|f| {
+                let lower: Vec<char> = if f.is_uppercase() {
+                    f.to_lowercase().collect()
+                } else {
+                    vec![f]
+                };
+                lower
+            })
+            .collect();
+    }
+    match folded.as_slice() {
+        [] => Fold::Noise,
+        [f] if opts.traditional && f.len_utf8() == 3 => {
+            if CONTEXT_TRADITIONAL.contains(f) {
+                Fold::Context(*f)
             } else {
-                push(f);
+                let s = fast2s::convert(&f.to_string());
+                let mut chars = s.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(t), None) => Fold::Char(t),
+                    _ => Fold::Char(*f),
+                }
             }
-        };
-        if opts.width && needs_compat_fold(c) {
-            for f in std::iter::once(c).nfkc() {
-                emit(f, out, origin);
+        }
+        [f] => Fold::Char(*f),
+        many if opts.traditional => Fold::Many(fast2s::convert(&many.iter().collect::<String>())),
+        many => Fold::Many(many.iter().collect()),
+    }
+}
+
+/// Traditional characters that fast2s converts by their neighbours (its exclusion and
+/// special-case tables).
+const CONTEXT_TRADITIONAL: [char; 15] = [
+    '兒', '覆', '夥', '藉', '瞭', '麽', '幺', '於', '乾', '著', '苧', '闔', '鍾', '讎', '畫',
+];
+
+thread_local! {
+    /// Folds of the Basic Multilingual Plane under every step, filled as characters are seen.
+    static FOLD_CACHE: std::cell::RefCell<FoldCache> = std::cell::RefCell::new(FoldCache::default());
+}
+
+#[derive(Default)]
+struct FoldCache {
+    /// Per BMP character: 0 not yet seen, 1 unchanged, else the fold's index in `folds` + 2.
+    index: Vec<u16>,
+    folds: Vec<Fold>,
+}
+
+impl FoldCache {
+    /// The character's fold, `None` when it stays as it is.
+    #[inline]
+    fn fold(&mut self, c: char) -> Option<Fold> {
+        let code = c as usize;
+        if code > 0xFFFF {
+            let f = fold_char(c, NormOptions::ALL);
+            return (f != Fold::Char(c)).then_some(f);
+        }
+        if self.index.is_empty() {
+            self.index = vec![0; 0x10000];
+        }
+        match self.index[code] {
+            0 => {
+                let f = fold_char(c, NormOptions::ALL);
+                let changed = (f != Fold::Char(c)).then_some(f);
+                match &changed {
+                    None => self.index[code] = 1,
+                    Some(f) if self.folds.len() < u16::MAX as usize - 2 => {
+                        self.folds.push(f.clone());
+                        self.index[code] = self.folds.len() as u16 + 1;
+                    }
+                    Some(_) => {}
+                }
+                changed
             }
-        } else {
-            emit(c, out, origin);
+            1 => None,
+            i => Some(self.folds[i as usize - 2].clone()),
         }
     }
 }
@@ -145,25 +385,11 @@ fn needs_compat_fold(c: char) -> bool {
     !(c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c))
 }
 
-fn next_folded(text: &str, from: usize, opts: NormOptions) -> Option<char> {
-    let c = text[from..].chars().next()?;
-    if opts.width && needs_compat_fold(c) {
-        std::iter::once(c).nfkc().next()
-    } else {
-        Some(c)
-    }
-}
-
 /// Evasion noise: characters people put between the characters of a banned phrase.
 /// Line breaks are not noise — a phrase never continues across lines.
-fn is_noise(c: char, prev: Option<char>, next: impl FnOnce() -> Option<char>) -> bool {
+fn is_noise(c: char) -> bool {
     match c {
         ' ' | '\t' | '*' | '_' | '-' | '~' => true,
-        // A decimal point (3.5折, 8.5%) is content; a dot between letters is noise (NO.1).
-        '.' => {
-            !(prev.is_some_and(|p| p.is_ascii_digit())
-                && next().is_some_and(|n| n.is_ascii_digit()))
-        }
         c if c.is_ascii() => false,
         '·' | '•' | '・' | '‧' | '∙' | '⋅' | '﹡' => true,
         c => {
@@ -202,6 +428,34 @@ mod tests {
         assert_eq!(norm("最😀强·品*质"), "最强品质");
         assert_eq!(norm("年化8.5%"), "年化8.5%");
         assert_eq!(norm("最\n佳"), "最\n佳");
+    }
+
+    #[test]
+    fn converts_traditional_in_context_and_folds_expansions() {
+        assert_eq!(norm("計畫書"), "计划书");
+        assert_eq!(norm("乾隆皇帝很乾淨"), "乾隆皇帝很干净");
+        assert_eq!(norm("看著我"), "看着我");
+        assert_eq!(norm("品質㈱"), "品质(株)");
+        assert_eq!(norm("好的……"), "好的");
+        assert_eq!(norm("年⒈⒌倍"), "年1.5倍");
+        assert_eq!(norm("１．５％"), "1.5%");
+    }
+
+    #[test]
+    fn maps_back_through_width_changes_and_dropped_noise() {
+        let src = "全，網 最＊低價！ＴＯＰ１";
+        let n = Normalized::whole(src, NormOptions::ALL);
+        assert_eq!(n.text, "全,网最低价!top1");
+        for (needle, want) in [
+            ("最低价", "最＊低價"),
+            ("top1", "ＴＯＰ１"),
+            (",", "，"),
+            ("全", "全"),
+        ] {
+            let start = n.text.find(needle).expect("found");
+            let r = n.original_range(src, start, start + needle.len());
+            assert_eq!(&src[r], want);
+        }
     }
 
     #[test]

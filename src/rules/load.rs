@@ -599,7 +599,8 @@ fn checked_pattern(
     id: &str,
     pattern: &Spanned<String>,
 ) -> Result<String, Box<PackError>> {
-    match regex::Regex::new(&pattern.value) {
+    // Parsing finds every syntax error; the engine compiles the pattern when it is first used.
+    match regex_syntax::parse(&pattern.value) {
         Ok(_) => Ok(pattern.value.clone()),
         Err(e) => Err(PackError::at(
             source,
