@@ -31,6 +31,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Run every rule's good and bad examples; non-zero exit when one misbehaves.
     TestRules(TestRulesArgs),
+    /// Serve a page where copywriters paste a draft and see the findings as they type.
+    Serve(ServeArgs),
 }
 
 /// Which rule packs are loaded.
@@ -116,6 +118,18 @@ pub struct RulesArgs {
     /// Print every literal term of the enabled rules, one per line.
     #[arg(long)]
     pub terms: bool,
+    #[command(flatten)]
+    pub packs: PackArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on (0: any free port, printed at start).
+    #[arg(long, default_value_t = 8720)]
+    pub port: u16,
+    /// The address to listen on. The default answers this machine only.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
     #[command(flatten)]
     pub packs: PackArgs,
 }

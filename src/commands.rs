@@ -156,7 +156,7 @@ fn run_config_path(args: &PackArgs, discovery: &mut Discovery) -> Option<PathBuf
 }
 
 /// The run's config, for commands that do not walk files.
-fn run_config(args: &PackArgs) -> Result<Option<Config>, Fatal> {
+pub(crate) fn run_config(args: &PackArgs) -> Result<Option<Config>, Fatal> {
     run_config_path(args, &mut Discovery::default())
         .map(|p| Config::load(&p).map_err(|e| miette::Report::new(*e)))
         .transpose()
@@ -311,44 +311,64 @@ fn check_input(
         Ok(decoded) => decoded,
         Err(message) => return Some(FileOutcome::failed(path, message)),
     };
+    let mut outcome = check_decoded(engine, &path, &decoded.text, kind, archive);
+    // Offsets into the file's own bytes; people reading human output see lines and columns of
+    // the decoded text, which the renderer needs its offsets for.
+    if decoded.encoding.is_some() && !keep_text {
+        for f in &mut outcome.findings {
+            f.byte_start = decoded.original(f.byte_start);
+            f.byte_end = decoded.original(f.byte_end);
+        }
+    }
+    if keep_text && archive.is_none() && outcome.error.is_none() {
+        outcome.text = Some(Arc::from(decoded.text));
+    }
+    Some(outcome)
+}
+
+/// Checks a text held in memory (a draft sent to `hegui serve`), its file name deciding how
+/// it is read: copy, a campaign file or an archive.
+pub fn check_named_text(engine: &Engine, name: &str, text: &str) -> FileOutcome {
+    let file = Path::new(name);
+    let archive = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(|e| Archive::from_extension(&e.to_ascii_lowercase()));
+    let kind = FileKind::from_path(file).unwrap_or(FileKind::Text);
+    check_decoded(engine, name, text, kind, archive)
+}
+
+fn check_decoded(
+    engine: &Engine,
+    path: &str,
+    text: &str,
+    kind: FileKind,
+    archive: Option<Archive>,
+) -> FileOutcome {
     // One bad file must never stop an audit: a panic becomes an error entry for that file.
     let checked = catch_unwind(AssertUnwindSafe(|| match archive {
-        Some(archive) => Ok(archive_in_memory(engine, &path, &decoded.text, archive)),
-        None => check_text(engine, &path, &decoded.text, kind).map(|findings| {
-            let mut outcome = FileOutcome::checked(path.clone(), findings);
-            outcome.suppressed = suppress::apply(&mut outcome.findings, &decoded.text, kind, &path);
+        Some(archive) => Ok(archive_in_memory(engine, path, text, archive)),
+        None => check_text(engine, path, text, kind).map(|findings| {
+            let mut outcome = FileOutcome::checked(path.to_string(), findings);
+            outcome.suppressed = suppress::apply(&mut outcome.findings, text, kind, path);
             for f in &mut outcome.findings {
-                f.fingerprint = baseline::fingerprint(f, &decoded.text);
+                f.fingerprint = baseline::fingerprint(f, text);
             }
             outcome
         }),
     }));
-    Some(match checked {
-        Ok(Ok(mut outcome)) => {
-            // Offsets into the file's own bytes; people reading human output see lines and
-            // columns of the decoded text, which the renderer needs its offsets for.
-            if decoded.encoding.is_some() && !keep_text {
-                for f in &mut outcome.findings {
-                    f.byte_start = decoded.original(f.byte_start);
-                    f.byte_end = decoded.original(f.byte_end);
-                }
-            }
-            if keep_text && archive.is_none() {
-                outcome.text = Some(Arc::from(decoded.text));
-            }
-            outcome
-        }
+    match checked {
+        Ok(Ok(outcome)) => outcome,
         Ok(Err(unreadable)) => {
-            let text = &decoded.text;
             let (line, column) = LineIndex::new(text).line_col(text, unreadable.byte);
-            let mut outcome = FileOutcome::failed(path, unreadable.message);
+            let mut outcome = FileOutcome::failed(path.to_string(), unreadable.message);
             if let Some(e) = outcome.error.as_mut() {
                 (e.line, e.column) = (Some(line), Some(column));
             }
             outcome
         }
-        Err(_) => FileOutcome::internal_error(path),
-    })
+        Err(_) => FileOutcome::internal_error(path.to_string()),
+    }
 }
 
 /// Streams a UTF-8 archive from disk; `None` when it is not UTF-8 (decoded whole instead).

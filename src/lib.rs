@@ -3,7 +3,7 @@
 //! The data flow, one module per stage: [`rules`] (load packs) → [`engine`] (compile one
 //! automaton) → [`walk`] (inputs) → [`source`] (read) → [`extract`] (which bytes are copy) →
 //! [`normalize`] (the view rules match) → [`lint`] (match and locate) → [`diagnostic`]
-//! (findings) → [`report`] (human, JSON, JSONL).
+//! (findings) → [`report`] (human, JSON, JSONL). [`serve`] puts the same check behind a page.
 
 pub mod archive;
 pub mod baseline;
@@ -19,6 +19,7 @@ pub mod normalize;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod serve;
 pub mod source;
 pub mod structure;
 pub mod suppress;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Rules(args) => commands::rules(args),
         Command::Explain(args) => commands::explain(args),
         Command::TestRules(args) => commands::test_rules(args),
+        Command::Serve(args) => serve::serve(args),
     };
     match result {
         Ok(exit) => exit,
