@@ -27,6 +27,9 @@ pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 const PAGE: &str = include_str!("serve/page.html");
 
+const BAD_REQUEST: &str =
+    "请求不是有效的 JSON：需要 {\"text\": \"…\", \"filename\": \"draft.txt\"}";
+
 struct App {
     engine: Engine,
     /// `GET /api/rules`, rendered once.
@@ -94,12 +97,7 @@ async fn check(State(app): State<Arc<App>>, body: Body) -> Response {
     };
     let request: CheckRequest = match serde_json::from_slice(&bytes) {
         Ok(r) => r,
-        Err(e) => return error(
-            StatusCode::BAD_REQUEST,
-            &format!(
-                "请求不是有效的 JSON：需要 {{\"text\": \"…\", \"filename\": \"draft.txt\"}} ({e})"
-            ),
-        ),
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("{BAD_REQUEST} ({e})")),
     };
     let name = request
         .filename
