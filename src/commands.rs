@@ -284,10 +284,7 @@ fn check_input(
         Input::Stdin(name) => Path::new(name.as_str()),
         Input::File(_, file, _) => file.as_path(),
     };
-    let archive = name
-        .extension()
-        .and_then(|e| e.to_str())
-        .and_then(|e| Archive::from_extension(&e.to_ascii_lowercase()));
+    let archive = archive_of(name);
     if let (Some(archive), Input::File(_, file, _)) = (archive, input) {
         match stream_archive(engine, &path, file, archive) {
             Ok(Some(outcome)) => return Some(outcome),
@@ -295,7 +292,6 @@ fn check_input(
             Err(e) => return Some(FileOutcome::failed(path, format!("cannot read: {e}"))),
         }
     }
-    let kind = FileKind::from_path(name).unwrap_or(FileKind::Text);
     let read = match input {
         Input::Stdin(_) => match stdin_text {
             Some(Ok(t)) => Ok(t.clone()),
@@ -311,7 +307,7 @@ fn check_input(
         Ok(decoded) => decoded,
         Err(message) => return Some(FileOutcome::failed(path, message)),
     };
-    let mut outcome = check_decoded(engine, &path, &decoded.text, kind, archive);
+    let mut outcome = check_decoded(engine, &path, name, &decoded.text);
     // Offsets into the file's own bytes; people reading human output see lines and columns of
     // the decoded text, which the renderer needs its offsets for.
     if decoded.encoding.is_some() && !keep_text {
@@ -329,22 +325,20 @@ fn check_input(
 /// Checks a text held in memory (a draft sent to `hegui serve`), its file name deciding how
 /// it is read: copy, a campaign file or an archive.
 pub fn check_named_text(engine: &Engine, name: &str, text: &str) -> FileOutcome {
-    let file = Path::new(name);
-    let archive = file
-        .extension()
-        .and_then(|e| e.to_str())
-        .and_then(|e| Archive::from_extension(&e.to_ascii_lowercase()));
-    let kind = FileKind::from_path(file).unwrap_or(FileKind::Text);
-    check_decoded(engine, name, text, kind, archive)
+    check_decoded(engine, name, Path::new(name), text)
 }
 
-fn check_decoded(
-    engine: &Engine,
-    path: &str,
-    text: &str,
-    kind: FileKind,
-    archive: Option<Archive>,
-) -> FileOutcome {
+/// An archive (CSV, TSV, JSONL) by the file name's extension.
+fn archive_of(name: &Path) -> Option<Archive> {
+    name.extension()
+        .and_then(|e| e.to_str())
+        .and_then(|e| Archive::from_extension(&e.to_ascii_lowercase()))
+}
+
+/// Checks decoded text, read as its file `name` says: copy, a campaign file or an archive.
+fn check_decoded(engine: &Engine, path: &str, name: &Path, text: &str) -> FileOutcome {
+    let kind = FileKind::from_path(name).unwrap_or(FileKind::Text);
+    let archive = archive_of(name);
     // One bad file must never stop an audit: a panic becomes an error entry for that file.
     let checked = catch_unwind(AssertUnwindSafe(|| match archive {
         Some(archive) => Ok(archive_in_memory(engine, path, text, archive)),
@@ -502,15 +496,16 @@ pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
         RuleKind::Terms { terms, pattern } => {
             push(&mut s, "词语", &terms.join("、"));
             if let Some(p) = pattern {
-                push(&mut s, "正则", p);
+                push(&mut s, "正则", &p.source);
             }
         }
-        RuleKind::Pattern { pattern } => push(&mut s, "正则", pattern),
+        RuleKind::Pattern { pattern } => push(&mut s, "正则", &pattern.source),
         RuleKind::Requires { trigger, require } => {
             let show = |m: &crate::rules::Matcher| {
                 let mut v = m.terms.join("、");
                 if let Some(p) = &m.pattern {
-                    v.push_str(&format!("{}/{p}/", if v.is_empty() { "" } else { "、" }));
+                    let sep = if v.is_empty() { "" } else { "、" };
+                    v.push_str(&format!("{sep}/{}/", p.source));
                 }
                 v
             };

@@ -16,7 +16,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 
 use crate::normalize::{NormOptions, Normalized};
-use crate::rules::{RuleKind, RuleSet};
+use crate::rules::{Pattern, RuleKind, RuleSet};
 
 /// What a literal or regex does for its rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,8 +31,8 @@ enum Role {
     Required,
     /// A context that lowers the matches it contains to `info` (item: which exemption).
     Exempt,
-    /// A literal that every match of a regex starts or ends with (item: which regex): the
-    /// regex only runs on the lines where one occurs.
+    /// A literal that every match of a regex contains (item: which regex): the regex only
+    /// runs around where one occurs.
     Anchor,
 }
 
@@ -99,7 +99,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Compiles the automaton and the regexes. Patterns were validated when the packs loaded.
+    /// Builds the automaton; regexes (parsed when the packs loaded) compile on first use.
     pub fn new(rules: RuleSet) -> Result<Engine, String> {
         let mut b = Builder::default();
         let mut pack_terms = Vec::with_capacity(rules.rules.len());
@@ -110,10 +110,10 @@ impl Engine {
                         b.literal(t, index, Role::Term, i as u32);
                     }
                     if let Some(p) = pattern {
-                        b.regex(p, index, Role::Term, PATTERN_ITEM)?;
+                        b.regex(p, index, Role::Term, PATTERN_ITEM);
                     }
                 }
-                RuleKind::Pattern { pattern } => b.regex(pattern, index, Role::Term, 0)?,
+                RuleKind::Pattern { pattern } => b.regex(pattern, index, Role::Term, 0),
                 RuleKind::Config(_) => {}
                 RuleKind::Requires { trigger, require } => {
                     for (role, m) in [(Role::Trigger, trigger), (Role::Required, require)] {
@@ -121,7 +121,7 @@ impl Engine {
                             b.literal(t, index, role, i as u32);
                         }
                         if let Some(p) = &m.pattern {
-                            b.regex(p, index, role, 0)?;
+                            b.regex(p, index, role, 0);
                         }
                     }
                 }
@@ -134,7 +134,7 @@ impl Engine {
                     b.literal(t, index, Role::Exempt, i as u32);
                 }
                 if let Some(p) = &e.matcher.pattern {
-                    b.regex(p, index, Role::Exempt, i as u32)?;
+                    b.regex(p, index, Role::Exempt, i as u32);
                 }
             }
             pack_terms.push(match &rule.kind {
@@ -256,21 +256,15 @@ impl Engine {
                     search_windows(rt, text, &around, false, &mut matches);
                 }
                 // One required statement anywhere is enough.
-                Role::Required if rt.anchored => {
-                    let around: Vec<Range<usize>> = anchor_hits_of(&anchor_hits, index)
-                        .iter()
-                        .map(|h| h.1..h.1)
-                        .collect();
-                    search_windows(rt, text, &around, true, &mut matches);
-                }
-                Role::Required => matches.extend(rt.re().find(text).map(|m| m.range())),
                 _ if rt.anchored => {
                     let around: Vec<Range<usize>> = anchor_hits_of(&anchor_hits, index)
                         .iter()
                         .map(|h| h.1..h.1)
                         .collect();
-                    search_windows(rt, text, &around, false, &mut matches);
+                    let first_only = rt.role == Role::Required;
+                    search_windows(rt, text, &around, first_only, &mut matches);
                 }
+                Role::Required => matches.extend(rt.re().find(text).map(|m| m.range())),
                 _ => matches.extend(rt.re().find_iter(text).map(|m| m.range())),
             }
             found.extend(
@@ -583,10 +577,8 @@ impl Builder {
         });
     }
 
-    fn regex(&mut self, pattern: &str, rule: usize, role: Role, item: u32) -> Result<(), String> {
-        let hir = regex_syntax::parse(pattern).map_err(|e| e.to_string())?;
-        let max_len = hir.properties().maximum_len();
-        let anchors = anchors_of(&hir);
+    fn regex(&mut self, pattern: &Pattern, rule: usize, role: Role, item: u32) {
+        let anchors = anchors_of(&pattern.hir);
         let index = self.regexes.len() as u32;
         if let Some(anchors) = &anchors {
             for a in anchors {
@@ -597,12 +589,11 @@ impl Builder {
             rule: rule as u32,
             role,
             item,
-            pattern: pattern.to_string(),
+            pattern: pattern.source.clone(),
             compiled: OnceLock::new(),
             anchored: anchors.is_some(),
-            max_len,
+            max_len: pattern.hir.properties().maximum_len(),
         });
-        Ok(())
     }
 }
 

@@ -200,14 +200,16 @@ impl Normalized {
             }
             let at = seg.start + i;
             i += c.len_utf8();
-            let mut iter = text[i..].char_indices().peekable();
+            let next = text[i..].chars().next();
+            // A decimal point (3.5折, 8.5%) is content; any other dot is noise (NO.1, ……).
+            let decimal_point = |prev_kept: Option<char>, next_digit: bool| {
+                prev_kept.is_some_and(|p| p.is_ascii_digit()) && next_digit
+            };
             match folded {
                 Fold::Noise => {}
                 Fold::Dot => {
-                    // A decimal point (3.5折, 8.5%) is content; a dot between letters is
-                    // noise (NO.1).
-                    let next_digit = iter.peek().is_some_and(|&(_, n)| folds_to_digit(n, fold));
-                    if !opts.noise || prev_kept.is_some_and(|p| p.is_ascii_digit()) && next_digit {
+                    let next_digit = next.is_some_and(|n| folds_to_digit(n, fold));
+                    if decimal_point(prev_kept, next_digit) {
                         self.push(".", at, 1);
                         prev = Some('.');
                         prev_kept = Some('.');
@@ -220,7 +222,6 @@ impl Normalized {
                 }
                 Fold::Context(f) => {
                     // Only a handful of Traditional characters convert differently in context.
-                    let next = iter.peek().map(|&(_, n)| n);
                     let window: String = [prev, Some(f), next].iter().flatten().collect();
                     let converted = fast2s::convert(&window);
                     let at_middle = usize::from(prev.is_some());
@@ -233,14 +234,11 @@ impl Normalized {
                     let mut chars = s.chars().peekable();
                     while let Some(ch) = chars.next() {
                         if ch == '.' && opts.noise {
-                            // 「……」 → 「......」: dots, kept only as a decimal point.
                             let next_digit = match chars.peek() {
                                 Some(n) => n.is_ascii_digit(),
-                                None => iter.peek().is_some_and(|&(_, n)| folds_to_digit(n, fold)),
+                                None => next.is_some_and(|n| folds_to_digit(n, fold)),
                             };
-                            let decimal =
-                                prev_kept.is_some_and(|p| p.is_ascii_digit()) && next_digit;
-                            if !decimal {
+                            if !decimal_point(prev_kept, next_digit) {
                                 continue;
                             }
                         }

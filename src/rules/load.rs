@@ -10,8 +10,8 @@ use serde_saphyr::Spanned;
 
 use super::schema::{ConditionDef, KindDef, MatcherDef, PackFile, RuleDef};
 use super::{
-    Condition, ConfigCheck, Example, Exempt, FieldPath, Loc, Matcher, Pack, Rule, RuleKind,
-    RuleSet, Test,
+    Condition, ConfigCheck, Example, Exempt, FieldPath, Loc, Matcher, Pack, Pattern, Rule,
+    RuleKind, RuleSet, Test,
 };
 use crate::normalize::Normalized;
 use crate::structure;
@@ -598,10 +598,13 @@ fn checked_pattern(
     source: &PackSource,
     id: &str,
     pattern: &Spanned<String>,
-) -> Result<String, Box<PackError>> {
+) -> Result<Pattern, Box<PackError>> {
     // Parsing finds every syntax error; the engine compiles the pattern when it is first used.
     match regex_syntax::parse(&pattern.value) {
-        Ok(_) => Ok(pattern.value.clone()),
+        Ok(hir) => Ok(Pattern {
+            source: pattern.value.clone(),
+            hir,
+        }),
         Err(e) => Err(PackError::at(
             source,
             Some(loc_of(index, pattern)),

@@ -62,20 +62,28 @@ pub struct Loc {
 #[derive(Debug, Clone, Default)]
 pub struct Matcher {
     pub terms: Vec<String>,
-    pub pattern: Option<String>,
+    pub pattern: Option<Pattern>,
+}
+
+/// A regular expression as written, and parsed: once, when its pack loads (the engine reads
+/// its literals and longest match from the parse).
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub source: String,
+    pub hir: regex_syntax::hir::Hir,
 }
 
 #[derive(Debug, Clone)]
 pub enum RuleKind {
-    /// Every occurrence of a term is a finding unless an exception phrase contains it.
-    /// Literal phrases, plus an optional pattern for the variants a list cannot spell out
-    /// (a number inside the phrase: 拉三个人头).
+    /// Every occurrence of a term is a finding unless an exception phrase contains it. An
+    /// optional pattern catches the variants a list cannot spell out (a number inside the
+    /// phrase: 拉三个人头).
     Terms {
         terms: Vec<String>,
-        pattern: Option<String>,
+        pattern: Option<Pattern>,
     },
     /// Every match of a regular expression is a finding unless an exception contains it.
-    Pattern { pattern: String },
+    Pattern { pattern: Pattern },
     /// When a trigger occurs and none of the required statements does, the first trigger is
     /// a finding.
     Requires { trigger: Matcher, require: Matcher },
