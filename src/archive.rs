@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, Read};
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::baseline;
 use crate::diagnostic::{Finding, InputError};
@@ -61,75 +62,126 @@ fn record_error(path: &str, line: usize, column: Option<usize>, message: String)
     e
 }
 
+/// How many bytes of records are read before the threads check them.
+const BATCH: usize = 4 << 20;
+
+/// One line of a JSONL archive: its number, where it starts in the stream, its bytes.
+struct Line {
+    number: usize,
+    start: usize,
+    bytes: Range<usize>,
+}
+
+/// Records are read in batches of a few MB, each batch checked by every thread at once, and
+/// the results kept in record order: memory stays flat and every core is busy.
 fn check_jsonl(engine: &Engine, path: &str, mut reader: impl BufRead) -> ArchiveOutcome {
+    use rayon::prelude::*;
     let mut out = ArchiveOutcome::default();
-    let mut buf = Vec::new();
+    let mut batch: Vec<u8> = Vec::with_capacity(BATCH + (64 << 10));
+    let mut lines: Vec<Line> = Vec::new();
     let mut offset = 0usize;
     let mut line_no = 0usize;
-    loop {
-        buf.clear();
-        let n = match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) => {
-                out.errors.push(record_error(
-                    path,
-                    line_no + 1,
-                    None,
-                    format!("cannot read: {e}"),
-                ));
-                break;
-            }
-        };
-        line_no += 1;
-        let start = offset;
-        offset += n;
-        let lead = if line_no == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
-        };
-        let mut record = &buf[lead..];
-        while let [rest @ .., b'\n' | b'\r'] = record {
-            record = rest;
-        }
-        if record.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let text = match std::str::from_utf8(record) {
-            Ok(t) => t,
-            Err(e) => {
-                out.errors.push(record_error(
-                    path,
-                    line_no,
-                    None,
-                    format!(
-                        "record is not UTF-8 (byte {} of the line)",
-                        e.valid_up_to() + 1
-                    ),
-                ));
-                continue;
-            }
-        };
-        match check_record(engine, path, text) {
-            Ok(findings) => {
-                for mut f in findings {
-                    f.fingerprint = baseline::fingerprint(&f, text);
-                    f.line += line_no - 1;
-                    f.end_line += line_no - 1;
-                    f.byte_start += start + lead;
-                    f.byte_end += start + lead;
-                    out.findings.push(f);
+    let mut done = false;
+    // One copy of the path for all the archive's findings.
+    let shared: Arc<str> = Arc::from(path);
+    while !done {
+        batch.clear();
+        lines.clear();
+        while batch.len() < BATCH {
+            let from = batch.len();
+            match reader.read_until(b'\n', &mut batch) {
+                Ok(0) => {
+                    done = true;
+                    break;
+                }
+                Ok(n) => {
+                    line_no += 1;
+                    lines.push(Line {
+                        number: line_no,
+                        start: offset,
+                        bytes: from..from + n,
+                    });
+                    offset += n;
+                }
+                Err(e) => {
+                    out.errors.push(record_error(
+                        path,
+                        line_no + 1,
+                        None,
+                        format!("cannot read: {e}"),
+                    ));
+                    done = true;
+                    break;
                 }
             }
-            Err(e) => {
-                let column = text[..e.byte.min(text.len())].chars().count() + 1;
-                out.errors
-                    .push(record_error(path, line_no, Some(column), e.message));
+        }
+        let checked: Vec<Option<Result<Vec<Finding>, InputError>>> = lines
+            .par_iter()
+            .map(|line| check_jsonl_line(engine, path, line, &batch[line.bytes.clone()]))
+            .collect();
+        for result in checked.into_iter().flatten() {
+            match result {
+                Ok(findings) => out.findings.extend(findings.into_iter().map(|mut f| {
+                    f.path = Arc::clone(&shared);
+                    f
+                })),
+                Err(e) => out.errors.push(e),
             }
         }
     }
     out
+}
+
+/// The findings of one JSONL line (`None` when it is blank), offsets in the stream.
+fn check_jsonl_line(
+    engine: &Engine,
+    path: &str,
+    line: &Line,
+    bytes: &[u8],
+) -> Option<Result<Vec<Finding>, InputError>> {
+    let lead = if line.number == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut record = &bytes[lead..];
+    while let [rest @ .., b'\n' | b'\r'] = record {
+        record = rest;
+    }
+    if record.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let text = match std::str::from_utf8(record) {
+        Ok(t) => t,
+        Err(e) => {
+            return Some(Err(record_error(
+                path,
+                line.number,
+                None,
+                format!(
+                    "record is not UTF-8 (byte {} of the line)",
+                    e.valid_up_to() + 1
+                ),
+            )))
+        }
+    };
+    Some(match check_record(engine, path, text) {
+        Ok(findings) => Ok(findings
+            .into_iter()
+            .map(|mut f| {
+                f.fingerprint = baseline::fingerprint(&f, text);
+                f.line += line.number - 1;
+                f.end_line += line.number - 1;
+                f.byte_start += line.start + lead;
+                f.byte_end += line.start + lead;
+                f
+            })
+            .collect()),
+        Err(e) => {
+            let column = text[..e.byte.min(text.len())].chars().count() + 1;
+            Err(record_error(path, line.number, Some(column), e.message))
+        }
+    })
 }
 
 fn check_csv(

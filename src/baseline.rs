@@ -20,8 +20,8 @@ pub fn fingerprint(f: &Finding, text: &str) -> String {
     let norm = |s: &str| Normalized::text_of(s, NormOptions::ALL);
     let mut hash = Sha256::new();
     for part in [
-        f.rule.as_str(),
-        f.path.as_str(),
+        &*f.rule,
+        &*f.path,
         &norm(&f.matched),
         &norm(text.get(line_start..line_end).unwrap_or_default()),
     ] {
@@ -91,8 +91,8 @@ pub fn write<'a>(
         findings: findings
             .map(|f| Entry {
                 fingerprint: f.fingerprint.clone(),
-                rule: f.rule.clone(),
-                path: f.path.clone(),
+                rule: f.rule.to_string(),
+                path: f.path.to_string(),
                 matched: f.matched.clone(),
             })
             .collect(),

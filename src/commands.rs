@@ -19,7 +19,7 @@ use crate::lint::{check_text, example_failures, ExampleFailure};
 use crate::progress::Progress;
 use crate::report::{self, FileOutcome, Format, HumanRenderer, RuleInfo, RunReport};
 use crate::rules::{load_rule_set, ExampleKind, PackError, RuleKind};
-use crate::source::{self, Decoded, LineIndex, ReadError};
+use crate::source::{self, Decoded, Lent, LineIndex, ReadError};
 use crate::suppress;
 use crate::walk::{collect_inputs, Input};
 
@@ -81,13 +81,13 @@ fn rule_infos(engines: &[Engine]) -> Vec<RuleInfo> {
     for rule in engines.iter().flat_map(|e| e.rules().rules.iter()) {
         if seen.insert(rule.id.clone()) {
             out.push(RuleInfo {
-                id: rule.id.clone(),
-                name: rule.name.clone(),
-                pack: rule.pack.clone(),
+                id: rule.id.to_string(),
+                name: rule.name.to_string(),
+                pack: rule.pack.to_string(),
                 severity: rule.severity,
                 message: rule.message.replace("{matched}", "…"),
-                help: rule.help.clone(),
-                law: rule.law.clone(),
+                help: rule.help.to_string(),
+                law: rule.law.to_string(),
             });
         }
     }
@@ -292,34 +292,33 @@ fn check_input(
             Err(e) => return Some(FileOutcome::failed(path, format!("cannot read: {e}"))),
         }
     }
-    let read = match input {
-        Input::Stdin(_) => match stdin_text {
-            Some(Ok(t)) => Ok(t.clone()),
-            Some(Err(e)) => Err(e.to_string()),
-            None => Err("standard input was not read".to_string()),
-        },
-        Input::File(_, file, explicit) => match source::read_text(file) {
-            Err(ReadError::Binary) if !explicit => return None,
-            read => read.map_err(|e| e.to_string()),
-        },
-    };
-    let decoded = match read {
-        Ok(decoded) => decoded,
-        Err(message) => return Some(FileOutcome::failed(path, message)),
-    };
-    let mut outcome = check_decoded(engine, &path, name, &decoded.text);
-    // Offsets into the file's own bytes; people reading human output see lines and columns of
-    // the decoded text, which the renderer needs its offsets for.
-    if decoded.encoding.is_some() && !keep_text {
-        for f in &mut outcome.findings {
-            f.byte_start = decoded.original(f.byte_start);
-            f.byte_end = decoded.original(f.byte_end);
+    let checked = |lent: Lent<'_>| {
+        let mut outcome = check_decoded(engine, &path, name, lent.text());
+        // Offsets into the file's own bytes; people reading human output see lines and columns
+        // of the decoded text, which the renderer needs its offsets for.
+        if lent.encoding().is_some() && !keep_text {
+            for f in &mut outcome.findings {
+                f.byte_start = lent.original(f.byte_start);
+                f.byte_end = lent.original(f.byte_end);
+            }
         }
+        if keep_text && archive.is_none() && outcome.error.is_none() {
+            outcome.text = Some(Arc::from(lent.text()));
+        }
+        outcome
+    };
+    match input {
+        Input::Stdin(_) => Some(match stdin_text {
+            Some(Ok(decoded)) => checked(Lent::Decoded(decoded)),
+            Some(Err(e)) => FileOutcome::failed(path.clone(), e.to_string()),
+            None => FileOutcome::failed(path.clone(), "standard input was not read".to_string()),
+        }),
+        Input::File(_, file, explicit) => source::with_text(file, |read| match read {
+            Ok(lent) => Some(checked(lent)),
+            Err(ReadError::Binary) if !explicit => None,
+            Err(e) => Some(FileOutcome::failed(path.clone(), e.to_string())),
+        }),
     }
-    if keep_text && archive.is_none() && outcome.error.is_none() {
-        outcome.text = Some(Arc::from(decoded.text));
-    }
-    Some(outcome)
 }
 
 /// Checks a text held in memory (a draft sent to `hegui serve`), its file name deciding how
@@ -414,7 +413,14 @@ fn archive_in_memory(engine: &Engine, path: &str, text: &str, archive: Archive) 
 }
 
 fn archive_outcome(path: &str, mut out: archive::ArchiveOutcome) -> FileOutcome {
-    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Records come in order, so this is usually sorted already: a stable sort would need a
+    // buffer half the size of all findings.
+    if !out
+        .findings
+        .is_sorted_by(|a, b| a.sort_key() <= b.sort_key())
+    {
+        out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
     let mut outcome = FileOutcome::checked(path.to_string(), out.findings);
     outcome.record_errors = out.errors;
     outcome

@@ -1,5 +1,7 @@
 //! Findings: what a rule found where, with everything a reporter prints.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::rules::{Rule, Severity};
@@ -8,10 +10,10 @@ use crate::rules::{Rule, Severity};
 /// output (PRODUCT.md); fields beyond the contract are additions, never changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub rule: String,
-    pub pack: String,
+    pub rule: Arc<str>,
+    pub pack: Arc<str>,
     pub severity: Severity,
-    pub path: String,
+    pub path: Arc<str>,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
@@ -20,16 +22,16 @@ pub struct Finding {
     pub byte_end: usize,
     pub matched: String,
     pub message: String,
-    pub help: String,
-    pub law: String,
+    pub help: Arc<str>,
+    pub law: Arc<str>,
     /// The rule's short name.
-    pub name: String,
+    pub name: Arc<str>,
     /// In a campaign file: the field the finding is about (`lottery.prizes[1].value`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// A compliant replacement for `matched`, when the rule has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suggestion: Option<String>,
+    pub suggestion: Option<Arc<str>>,
     /// Why the finding was lowered to `info`: the context is one the law exempts (a sourced,
     /// time-limited ranking, an award) and a person should verify it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,7 +54,7 @@ impl Finding {
             rule: rule.id.clone(),
             pack: rule.pack.clone(),
             severity: rule.severity,
-            path: path.to_string(),
+            path: Arc::from(path),
             line: 0,
             column: 0,
             end_line: 0,

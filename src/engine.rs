@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::nfa::noncontiguous::NFA;
+use aho_corasick::MatchKind;
 use regex_automata::meta::Regex;
 use regex_automata::Input;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -86,12 +89,10 @@ pub struct Hit {
 #[derive(Debug)]
 pub struct Engine {
     rules: RuleSet,
-    /// Every literal, normalized: pattern id → targets.
-    patterns: Vec<String>,
     /// Quick to build, for short texts.
-    automaton: Option<AhoCorasick>,
+    automaton: Option<NFA>,
     /// Fastest to search, built the first time a long text is scanned.
-    dfa: OnceLock<Option<AhoCorasick>>,
+    dfa: OnceLock<Option<DFA>>,
     targets: Vec<Vec<Target>>,
     regexes: Vec<RegexTarget>,
     /// Per rule, when its pack turns normalization steps off: its terms normalized that way.
@@ -148,20 +149,19 @@ impl Engine {
             });
         }
 
+        // Pattern id → targets; the patterns themselves live on in the automaton.
         let automaton = if b.patterns.is_empty() {
             None
         } else {
             Some(
-                AhoCorasick::builder()
+                aho_corasick::nfa::noncontiguous::Builder::new()
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::NoncontiguousNFA))
                     .build(&b.patterns)
                     .map_err(|e| e.to_string())?,
             )
         };
         Ok(Engine {
             rules,
-            patterns: b.patterns,
             automaton,
             dfa: OnceLock::new(),
             targets: b.targets,
@@ -181,8 +181,9 @@ impl Engine {
 
     /// Scans the given byte ranges of `original` as one document.
     pub fn scan(&self, original: &str, segments: &[Range<usize>]) -> Vec<Hit> {
-        let norm = Normalized::new(original, segments, NormOptions::ALL);
-        self.scan_normalized(original, &norm)
+        Normalized::with(original, segments, NormOptions::ALL, |norm| {
+            self.scan_normalized(original, norm)
+        })
     }
 
     pub fn scan_normalized(&self, original: &str, norm: &Normalized) -> Vec<Hit> {
@@ -190,8 +191,14 @@ impl Engine {
         let mut found: Vec<Occurrence> = Vec::new();
         // Where each anchored regex's literals occur (regex index, normalized offset).
         let mut anchor_hits: Vec<(u32, usize)> = Vec::new();
-        if let Some(ac) = self.automaton_for(text) {
-            for m in ac.find_overlapping_iter(text) {
+        let dfa = if text.len() >= LONG { self.dfa() } else { None };
+        let literals = match (dfa, &self.automaton) {
+            (Some(dfa), _) => overlapping_matches(dfa, text),
+            (None, Some(nfa)) => overlapping_matches(nfa, text),
+            (None, None) => Vec::new(),
+        };
+        {
+            for m in literals {
                 for t in &self.targets[m.pattern().as_usize()] {
                     if t.role == Role::Anchor {
                         anchor_hits.push((t.item, m.start()));
@@ -302,21 +309,17 @@ impl Engine {
         self.one_finding_per_span(hits)
     }
 
-    /// The automaton to search `text` with: a DFA (a few MB, built once, in a few ms) pays
-    /// for itself only on long texts.
-    fn automaton_for(&self, text: &str) -> Option<&AhoCorasick> {
-        const LONG: usize = 256 * 1024;
-        if text.len() < LONG {
-            return self.automaton.as_ref();
-        }
-        let dfa = self.dfa.get_or_init(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&self.patterns)
-                .ok()
-        });
-        dfa.as_ref().or(self.automaton.as_ref())
+    /// The DFA, for long texts: a few MB, built once from the NFA in a few ms, it pays for
+    /// itself only there.
+    fn dfa(&self) -> Option<&DFA> {
+        self.dfa
+            .get_or_init(|| {
+                let nfa = self.automaton.as_ref()?;
+                aho_corasick::dfa::Builder::new()
+                    .build_from_noncontiguous(nfa)
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// Where rules of one pack overlap (最佳 in 国家级最佳…), the reader wants one finding:
@@ -329,23 +332,38 @@ impl Engine {
             (severity, h.range.len(), std::cmp::Reverse(h.rule))
         };
         let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
+        // Per kept hit, the furthest end of it and all before it: the search for a clash stops
+        // where nothing further back reaches the new hit.
+        let mut reach: Vec<usize> = Vec::with_capacity(hits.len());
         for hit in hits {
             let rule = &rules[hit.rule];
             let clash = if matches!(rule.kind, RuleKind::Requires { .. }) {
                 None
             } else {
-                kept.iter().rposition(|k| {
-                    let other = &rules[k.rule];
-                    other.pack == rule.pack
-                        && !matches!(other.kind, RuleKind::Requires { .. })
-                        && k.range.start < hit.range.end
-                        && hit.range.start < k.range.end
-                })
+                let searched = reach.partition_point(|&end| end <= hit.range.start);
+                kept[searched..]
+                    .iter()
+                    .rposition(|k| {
+                        let other = &rules[k.rule];
+                        k.range.start < hit.range.end
+                            && hit.range.start < k.range.end
+                            && other.pack == rule.pack
+                            && !matches!(other.kind, RuleKind::Requires { .. })
+                    })
+                    .map(|i| searched + i)
             };
             match clash {
-                Some(i) if rank(&hit) > rank(&kept[i]) => kept[i] = hit,
+                Some(i) if rank(&hit) > rank(&kept[i]) => {
+                    for end in &mut reach[i..] {
+                        *end = (*end).max(hit.range.end);
+                    }
+                    kept[i] = hit;
+                }
                 Some(_) => {}
-                None => kept.push(hit),
+                None => {
+                    reach.push(reach.last().copied().unwrap_or(0).max(hit.range.end));
+                    kept.push(hit);
+                }
             }
         }
         kept.sort_by_key(|h| (h.range.start, h.rule));
@@ -472,6 +490,18 @@ impl RegexTarget {
         compiled
             .as_ref()
             .unwrap_or_else(|| NEVER.get_or_init(|| Regex::new(r"[^\s\S]").expect("valid")))
+    }
+}
+
+/// A text at least this long is searched with the DFA.
+const LONG: usize = 256 * 1024;
+
+/// Every occurrence of every literal, overlaps included.
+fn overlapping_matches(automaton: &impl Automaton, text: &str) -> Vec<aho_corasick::Match> {
+    match automaton.try_find_overlapping_iter(aho_corasick::Input::new(text)) {
+        Ok(matches) => matches.collect(),
+        // Only an anchored or leftmost automaton refuses; these are neither.
+        Err(_) => Vec::new(),
     }
 }
 

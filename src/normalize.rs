@@ -5,7 +5,9 @@
 //! original character it came from. A match found in the normalized text therefore maps back to
 //! an exact byte range of the original — `最 佳` is reported as `最 佳`, not as `最佳`.
 
+use std::cell::Cell;
 use std::ops::Range;
+use std::rc::Rc;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategory, UnicodeEmoji, UnicodeGeneralCategory};
@@ -68,22 +70,45 @@ impl Normalized {
     /// Normalizes the given byte ranges of `original` (each a run of copy), joined by line
     /// breaks so that no match spans two ranges.
     pub fn new(original: &str, segments: &[Range<usize>], opts: NormOptions) -> Normalized {
-        let mut out = Normalized {
-            text: String::with_capacity(original.len()),
-            marks: Vec::new(),
-        };
+        let mut out = Normalized::default();
+        out.fill(original, segments, opts);
+        out
+    }
+
+    /// [`Normalized::new`] in buffers the thread keeps from one call to the next, so a long
+    /// text does not pay again for fresh memory.
+    pub fn with<R>(
+        original: &str,
+        segments: &[Range<usize>],
+        opts: NormOptions,
+        use_it: impl FnOnce(&Normalized) -> R,
+    ) -> R {
+        thread_local! {
+            static SPARE: Cell<Normalized> = Cell::new(Normalized::default());
+        }
+        let mut norm = SPARE.take();
+        norm.text.clear();
+        norm.marks.clear();
+        norm.fill(original, segments, opts);
+        let result = use_it(&norm);
+        // The buffers of a huge text are not kept.
+        if norm.text.capacity() <= 64 << 20 {
+            SPARE.set(norm);
+        }
+        result
+    }
+
+    fn fill(&mut self, original: &str, segments: &[Range<usize>], opts: NormOptions) {
+        self.text
+            .reserve(segments.iter().map(|s| s.len() + 1).sum::<usize>());
         if opts.is_all() {
             FOLD_CACHE.with(|cache| {
                 let mut cache = cache.borrow_mut();
-                out.fold_segments(original, segments, opts, &mut |c| cache.fold(c));
+                self.fold_segments(original, segments, opts, &mut *cache);
             });
         } else {
-            out.fold_segments(original, segments, opts, &mut |c| {
-                let f = fold_char(c, opts);
-                (f != Fold::Char(c)).then_some(f)
-            });
+            self.fold_segments(original, segments, opts, &mut Uncached(opts));
         }
-        out
     }
 
     /// Normalizes the whole of `s` as one segment.
@@ -120,7 +145,9 @@ impl Normalized {
             m.orig as usize
         }
     }
+}
 
+impl Normalized {
     /// Appends `folded`, which came from the original character at `at` of length `len`.
     #[inline]
     fn push(&mut self, folded: &str, at: usize, len: usize) {
@@ -145,113 +172,123 @@ impl Normalized {
         original: &str,
         segments: &[Range<usize>],
         opts: NormOptions,
-        fold: &mut impl FnMut(char) -> Option<Fold>,
+        folder: &mut impl Folder,
     ) {
         for (i, seg) in segments.iter().enumerate() {
             if i > 0 {
                 self.push("\n", seg.start, usize::MAX);
             }
-            self.fold_segment(original, seg.clone(), opts, fold);
+            fold_segment(self, original, seg.clone(), opts, folder);
         }
     }
+}
 
-    fn fold_segment(
-        &mut self,
-        original: &str,
-        seg: Range<usize>,
-        opts: NormOptions,
-        fold: &mut impl FnMut(char) -> Option<Fold>,
-    ) {
-        let text = &original[seg.clone()];
-        // The last character kept, before and after Traditional → Simplified (the Traditional
-        // table reads a few characters in context: 計畫 → 计划, 乾隆 stays).
-        let mut prev: Option<char> = None;
-        let mut prev_kept: Option<char> = None;
-        let mut buf = [0u8; 4];
-        // Characters that stay as they are are copied a run at a time, from here.
-        let mut run: Option<usize> = None;
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let (c, changed) = if bytes[i] < 0x80 {
-                let c = bytes[i] as char;
-                // ASCII lower-case letters, digits and most punctuation stay as they are.
-                if !matches!(c, 'A'..='Z' | ' ' | '\t' | '*' | '_' | '-' | '~' | '.') {
+fn fold_segment(
+    out: &mut Normalized,
+    original: &str,
+    seg: Range<usize>,
+    opts: NormOptions,
+    folder: &mut impl Folder,
+) {
+    let text = &original[seg.clone()];
+    // The last character kept, before and after Traditional → Simplified (the Traditional
+    // table reads a few characters in context: 計畫 → 计划, 乾隆 stays).
+    let mut prev: Option<char> = None;
+    let mut prev_kept: Option<char> = None;
+    let mut buf = [0u8; 4];
+    // Characters that stay as they are are copied a run at a time, from here.
+    let mut run: Option<usize> = None;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (c, changed) = if bytes[i] < 0x80 {
+            let c = bytes[i] as char;
+            // ASCII lower-case letters, digits and most punctuation stay as they are.
+            if !matches!(c, 'A'..='Z' | ' ' | '\t' | '*' | '_' | '-' | '~' | '.') {
+                run.get_or_insert(i);
+                i += 1;
+                continue;
+            }
+            (c, folder.fold(c))
+        } else {
+            // Most of a Chinese text: a three-byte character known to stay as it is.
+            if let [a @ 0xE0..=0xEF, b, c, ..] = bytes[i..] {
+                let code =
+                    (u32::from(a & 0x0F) << 12) | (u32::from(b & 0x3F) << 6) | u32::from(c & 0x3F);
+                if folder.unchanged(code) {
                     run.get_or_insert(i);
-                    i += 1;
+                    i += 3;
                     continue;
                 }
-                (c, fold(c))
-            } else {
-                let Some(c) = text[i..].chars().next() else {
-                    break;
-                };
-                (c, fold(c))
-            };
-            let Some(folded) = changed else {
-                run.get_or_insert(i);
-                i += c.len_utf8();
-                continue;
-            };
-            if let Some(from) = run.take() {
-                self.push(&text[from..i], seg.start + from, i - from);
-                prev = text[from..i].chars().next_back();
-                prev_kept = prev;
             }
-            let at = seg.start + i;
+            let Some(c) = text[i..].chars().next() else {
+                break;
+            };
+            (c, folder.fold(c))
+        };
+        let Some(folded) = changed else {
+            run.get_or_insert(i);
             i += c.len_utf8();
-            let next = text[i..].chars().next();
-            // A decimal point (3.5折, 8.5%) is content; any other dot is noise (NO.1, ……).
-            let decimal_point = |prev_kept: Option<char>, next_digit: bool| {
-                prev_kept.is_some_and(|p| p.is_ascii_digit()) && next_digit
-            };
-            match folded {
-                Fold::Noise => {}
-                Fold::Dot => {
-                    let next_digit = next.is_some_and(|n| folds_to_digit(n, fold));
-                    if decimal_point(prev_kept, next_digit) {
-                        self.push(".", at, 1);
-                        prev = Some('.');
-                        prev_kept = Some('.');
-                    }
+            continue;
+        };
+        if let Some(from) = run.take() {
+            out.push(&text[from..i], seg.start + from, i - from);
+            prev = text[from..i].chars().next_back();
+            prev_kept = prev;
+        }
+        let at = seg.start + i;
+        i += c.len_utf8();
+        let next = text[i..].chars().next();
+        // A decimal point (3.5折, 8.5%) is content; any other dot is noise (NO.1, ……).
+        let decimal_point = |prev_kept: Option<char>, next_digit: bool| {
+            prev_kept.is_some_and(|p| p.is_ascii_digit()) && next_digit
+        };
+        match folded {
+            Fold::Noise => {}
+            Fold::Dot => {
+                let next_digit = next.is_some_and(|n| folds_to_digit(n, folder));
+                if decimal_point(prev_kept, next_digit) {
+                    out.push(".", at, 1);
+                    prev = Some('.');
+                    prev_kept = Some('.');
                 }
-                Fold::Char(f) => {
-                    self.push(f.encode_utf8(&mut buf), at, c.len_utf8());
-                    prev = Some(c);
-                    prev_kept = Some(f);
-                }
-                Fold::Context(f) => {
-                    // Only a handful of Traditional characters convert differently in context.
-                    let window: String = [prev, Some(f), next].iter().flatten().collect();
-                    let converted = fast2s::convert(&window);
-                    let at_middle = usize::from(prev.is_some());
-                    let s = converted.chars().nth(at_middle).unwrap_or(f);
-                    self.push(s.encode_utf8(&mut buf), at, c.len_utf8());
-                    prev = Some(f);
-                    prev_kept = Some(s);
-                }
-                Fold::Many(s) => {
-                    let mut chars = s.chars().peekable();
-                    while let Some(ch) = chars.next() {
-                        if ch == '.' && opts.noise {
-                            let next_digit = match chars.peek() {
-                                Some(n) => n.is_ascii_digit(),
-                                None => next.is_some_and(|n| folds_to_digit(n, fold)),
-                            };
-                            if !decimal_point(prev_kept, next_digit) {
-                                continue;
-                            }
+            }
+            Fold::Char(f) => {
+                out.push(f.encode_utf8(&mut buf), at, c.len_utf8());
+                prev = Some(c);
+                prev_kept = Some(f);
+            }
+            Fold::Context(f) => {
+                // Only a handful of Traditional characters convert differently in context.
+                let window: String = [prev, Some(f), next].iter().flatten().collect();
+                let converted = fast2s::convert(&window);
+                let at_middle = usize::from(prev.is_some());
+                let s = converted.chars().nth(at_middle).unwrap_or(f);
+                out.push(s.encode_utf8(&mut buf), at, c.len_utf8());
+                prev = Some(f);
+                prev_kept = Some(s);
+            }
+            Fold::Many(s) => {
+                let mut chars = s.chars().peekable();
+                while let Some(ch) = chars.next() {
+                    if ch == '.' && opts.noise {
+                        let next_digit = match chars.peek() {
+                            Some(n) => n.is_ascii_digit(),
+                            None => next.is_some_and(|n| folds_to_digit(n, folder)),
+                        };
+                        if !decimal_point(prev_kept, next_digit) {
+                            continue;
                         }
-                        self.push(ch.encode_utf8(&mut buf), at, usize::MAX);
-                        prev = Some(ch);
-                        prev_kept = Some(ch);
                     }
+                    out.push(ch.encode_utf8(&mut buf), at, usize::MAX);
+                    prev = Some(ch);
+                    prev_kept = Some(ch);
                 }
             }
         }
-        if let Some(from) = run {
-            self.push(&text[from..], seg.start + from, text.len() - from);
-        }
+    }
+    if let Some(from) = run {
+        out.push(&text[from..], seg.start + from, text.len() - from);
     }
 }
 
@@ -267,13 +304,14 @@ enum Fold {
     /// A Traditional character whose Simplified form depends on its neighbours (after width and
     /// case folding: the character given).
     Context(char),
-    /// Several characters (a compatibility form such as `㈱`, or a case fold that expands).
-    Many(String),
+    /// Several characters (a compatibility form such as `㈱`, or a case fold that expands);
+    /// shared, since the cache hands out copies.
+    Many(Rc<str>),
 }
 
 /// Starts with an ASCII digit once folded (`5`, `５`, `⒌`).
-fn folds_to_digit(c: char, fold: &mut impl FnMut(char) -> Option<Fold>) -> bool {
-    match fold(c) {
+fn folds_to_digit(c: char, folder: &mut impl Folder) -> bool {
+    match folder.fold(c) {
         None => c.is_ascii_digit(),
         Some(Fold::Char(f)) => f.is_ascii_digit(),
         Some(Fold::Many(s)) => s.starts_with(|f: char| f.is_ascii_digit()),
@@ -322,8 +360,10 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
             }
         }
         [f] => Fold::Char(*f),
-        many if opts.traditional => Fold::Many(fast2s::convert(&many.iter().collect::<String>())),
-        many => Fold::Many(many.iter().collect()),
+        many if opts.traditional => {
+            Fold::Many(fast2s::convert(&many.iter().collect::<String>()).into())
+        }
+        many => Fold::Many(many.iter().collect::<String>().into()),
     }
 }
 
@@ -338,42 +378,84 @@ thread_local! {
     static FOLD_CACHE: std::cell::RefCell<FoldCache> = std::cell::RefCell::new(FoldCache::default());
 }
 
-#[derive(Default)]
+/// What each character becomes.
+trait Folder {
+    /// The character's fold, `None` when it stays as it is.
+    fn fold(&mut self, c: char) -> Option<Fold>;
+
+    /// Known to stay as it is (a quick answer for the common case; `false` when unsure).
+    fn unchanged(&self, _code: u32) -> bool {
+        false
+    }
+}
+
+/// Folds under some steps, worked out each time (packs that turn steps off; rarely used).
+struct Uncached(NormOptions);
+
+impl Folder for Uncached {
+    fn fold(&mut self, c: char) -> Option<Fold> {
+        let f = fold_char(c, self.0);
+        (f != Fold::Char(c)).then_some(f)
+    }
+}
+
 struct FoldCache {
     /// Per BMP character: 0 not yet seen, 1 unchanged, else the fold's index in `folds` + 2.
     index: Vec<u16>,
+    /// Per BMP character, one bit: seen and unchanged (small enough to stay in cache).
+    same: Vec<u64>,
     folds: Vec<Fold>,
 }
 
-impl FoldCache {
-    /// The character's fold, `None` when it stays as it is.
+impl Default for FoldCache {
+    fn default() -> Self {
+        FoldCache {
+            index: vec![0; 0x10000],
+            same: vec![0; 0x10000 / 64],
+            folds: Vec::new(),
+        }
+    }
+}
+
+impl Folder for FoldCache {
+    #[inline]
+    fn unchanged(&self, code: u32) -> bool {
+        self.same
+            .get(code as usize / 64)
+            .is_some_and(|w| w & (1 << (code % 64)) != 0)
+    }
+
     #[inline]
     fn fold(&mut self, c: char) -> Option<Fold> {
-        let code = c as usize;
-        if code > 0xFFFF {
-            let f = fold_char(c, NormOptions::ALL);
-            return (f != Fold::Char(c)).then_some(f);
+        match self.index.get(c as usize) {
+            Some(1) => None,
+            Some(&i) if i > 1 => Some(self.folds[i as usize - 2].clone()),
+            _ => self.first_fold(c),
         }
-        if self.index.is_empty() {
-            self.index = vec![0; 0x10000];
-        }
-        match self.index[code] {
-            0 => {
-                let f = fold_char(c, NormOptions::ALL);
-                let changed = (f != Fold::Char(c)).then_some(f);
-                match &changed {
-                    None => self.index[code] = 1,
-                    Some(f) if self.folds.len() < u16::MAX as usize - 2 => {
-                        self.folds.push(f.clone());
-                        self.index[code] = self.folds.len() as u16 + 1;
-                    }
-                    Some(_) => {}
-                }
-                changed
+    }
+}
+
+impl FoldCache {
+    /// A character not seen before (or outside the BMP, which is not cached).
+    #[cold]
+    fn first_fold(&mut self, c: char) -> Option<Fold> {
+        let f = fold_char(c, NormOptions::ALL);
+        let changed = (f != Fold::Char(c)).then_some(f);
+        let Some(slot) = self.index.get_mut(c as usize) else {
+            return changed;
+        };
+        match &changed {
+            None => {
+                *slot = 1;
+                self.same[c as usize / 64] |= 1 << (c as usize % 64);
             }
-            1 => None,
-            i => Some(self.folds[i as usize - 2].clone()),
+            Some(f) if self.folds.len() < u16::MAX as usize - 2 => {
+                self.folds.push(f.clone());
+                *slot = self.folds.len() as u16 + 1;
+            }
+            Some(_) => {}
         }
+        changed
     }
 }
 

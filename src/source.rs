@@ -10,7 +10,7 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
     }
 
@@ -172,6 +172,78 @@ fn decode_with(
             file_len: bytes.len(),
         }),
     })
+}
+
+/// The text of a file, or why it cannot be read. UTF-8 — most files — is checked (with SIMD,
+/// several times faster than the standard library on Chinese text) and lent to `check` in
+/// place, from a buffer each thread reuses; other encodings are decoded into a new string.
+pub fn with_text<R>(path: &Path, check: impl FnOnce(Result<Lent<'_>, ReadError>) -> R) -> R {
+    thread_local! {
+        static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    let mut bytes = BUFFER.take();
+    bytes.clear();
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        use std::io::Read;
+        f.read_to_end(&mut bytes)
+    });
+    let result = match read {
+        Err(e) => check(Err(ReadError::Io(e))),
+        Ok(_) => match plain_utf8(&bytes) {
+            Some(text) => check(Ok(Lent::Utf8(text))),
+            None => match decode(bytes.clone()) {
+                Ok(decoded) => check(Ok(Lent::Decoded(&decoded))),
+                Err(e) => check(Err(e)),
+            },
+        },
+    };
+    // A huge file's buffer is not kept for the next one.
+    if bytes.capacity() <= 64 << 20 {
+        BUFFER.set(bytes);
+    }
+    result
+}
+
+/// Text lent by [`with_text`].
+#[derive(Debug, Clone, Copy)]
+pub enum Lent<'a> {
+    /// UTF-8 as it is in the file (offsets are the file's).
+    Utf8(&'a str),
+    Decoded(&'a Decoded),
+}
+
+impl<'a> Lent<'a> {
+    pub fn text(&self) -> &'a str {
+        match self {
+            Lent::Utf8(text) => text,
+            Lent::Decoded(d) => &d.text,
+        }
+    }
+
+    /// The file byte offset of a byte offset in the text.
+    pub fn original(&self, offset: usize) -> usize {
+        match self {
+            Lent::Utf8(_) => offset,
+            Lent::Decoded(d) => d.original(offset),
+        }
+    }
+
+    pub fn encoding(&self) -> Option<&'static str> {
+        match self {
+            Lent::Utf8(_) => None,
+            Lent::Decoded(d) => d.encoding,
+        }
+    }
+}
+
+/// UTF-8 text that [`decode`] would take as it is: no BOM of another encoding, no NUL byte.
+fn plain_utf8(bytes: &[u8]) -> Option<&str> {
+    let other_bom =
+        encoding_rs::Encoding::for_bom(bytes).is_some_and(|(e, _)| e != encoding_rs::UTF_8);
+    if other_bom || is_binary(bytes) {
+        return None;
+    }
+    simdutf8::basic::from_utf8(bytes).ok()
 }
 
 pub fn read_text(path: &Path) -> Result<Decoded, ReadError> {

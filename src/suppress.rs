@@ -169,10 +169,10 @@ impl MetaRule {
         let (line, column) = lines.line_col(text, d.start);
         let (end_line, end_column) = lines.line_col(text, d.end);
         Finding {
-            rule: self.id.to_string(),
-            pack: "hegui".to_string(),
+            rule: self.id.into(),
+            pack: "hegui".into(),
             severity: self.severity,
-            path: path.to_string(),
+            path: path.into(),
             line,
             column,
             end_line,
@@ -181,9 +181,9 @@ impl MetaRule {
             byte_end: d.end,
             matched: text[d.start..d.end].to_string(),
             message: self.message.to_string(),
-            help: self.help.to_string(),
-            law: META_LAW.to_string(),
-            name: self.name.to_string(),
+            help: self.help.into(),
+            law: META_LAW.into(),
+            name: self.name.into(),
             field: None,
             suggestion: None,
             exemption: None,

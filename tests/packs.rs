@@ -40,7 +40,7 @@ fn packs_follow_the_contract() {
     assert_eq!(ids, ["ad-law", "sensitive", "privacy", "disclosure"]);
     assert!(set.rules.len() >= 60, "{} rules", set.rules.len());
     for rule in &set.rules {
-        let prefix = match rule.pack.as_str() {
+        let prefix = match &*rule.pack {
             "ad-law" => "AD",
             "sensitive" => "SW",
             "privacy" => "PC",

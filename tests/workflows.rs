@@ -5,7 +5,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{files, hegui};
+use common::{files, hegui, Run};
 use serde_json::Value;
 
 /// The SARIF 2.1.0 schema, as shipped inside the `serde-sarif` crate (a dev-dependency kept for
@@ -376,4 +376,58 @@ fn csv_and_jsonl_exports_are_checked_record_by_record() {
             .any(|e| e["path"] == "e.jsonl" && e["line"] == 3),
         "{errors:#?}"
     );
+}
+
+#[test]
+fn a_jsonl_archive_larger_than_a_batch_keeps_every_record_in_order() {
+    // About 6 MB: more than one batch of records checked by the threads at once.
+    let mut jsonl = String::new();
+    let mut expected_lines = Vec::new();
+    for i in 1..=60_000usize {
+        if i == 45_000 {
+            jsonl.push_str("{\"text\": \n");
+        } else if i % 1_000 == 0 {
+            jsonl.push_str(&format!(
+                "{{\"id\":{i},\"text\":\"第{i}条：全网最低价，欢迎选购\"}}\n"
+            ));
+            expected_lines.push(i as u64);
+        } else {
+            jsonl.push_str(&format!(
+                "{{\"id\":{i},\"text\":\"普通的一条消息，内容没有问题，只是为了让文件更大一些。\"}}\n"
+            ));
+        }
+    }
+    let dir = files(&[("big.jsonl", jsonl.as_bytes())]);
+    let runs: Vec<Run> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            hegui(
+                dir.path(),
+                &[
+                    "check",
+                    "big.jsonl",
+                    "--format",
+                    "json",
+                    "--threads",
+                    threads,
+                ],
+            )
+        })
+        .collect();
+    let findings = runs[0].findings();
+    let lines: Vec<u64> = findings
+        .iter()
+        .filter(|f| f["rule"] == "AD003")
+        .map(|f| f["line"].as_u64().expect("line"))
+        .collect();
+    assert_eq!(lines, expected_lines);
+    for f in findings.iter().filter(|f| f["rule"] == "AD003") {
+        let start = f["byte_start"].as_u64().expect("byte") as usize;
+        let end = f["byte_end"].as_u64().expect("byte") as usize;
+        assert_eq!(&jsonl[start..end], "全网最低价");
+    }
+    let errors = runs[0].json()["errors"].clone();
+    assert_eq!(errors.as_array().map(Vec::len), Some(1), "{errors:#?}");
+    assert_eq!(errors[0]["line"], 45_000);
+    assert_eq!(runs[0].stdout, runs[1].stdout);
 }

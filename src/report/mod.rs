@@ -143,9 +143,9 @@ impl RunReport {
             errors: self.all_errors().count(),
             suppressed: self.files.iter().map(|f| f.suppressed).sum(),
             baselined: self.baselined,
-            by_pack: breakdown.then(|| count(&|f| f.pack.as_str())),
-            by_rule: breakdown.then(|| count(&|f| f.rule.as_str())),
-            by_file: breakdown.then(|| count(&|f| f.path.as_str())),
+            by_pack: breakdown.then(|| count(&|f| &*f.pack)),
+            by_rule: breakdown.then(|| count(&|f| &*f.rule)),
+            by_file: breakdown.then(|| count(&|f| &*f.path)),
         }
     }
 }
@@ -267,10 +267,7 @@ fn write_breakdown(out: &mut dyn Write, report: &RunReport, s: &Summary) -> io::
     let (Some(packs), Some(rules), Some(files)) = (&s.by_pack, &s.by_rule, &s.by_file) else {
         return Ok(());
     };
-    let names: BTreeMap<&str, &str> = report
-        .findings()
-        .map(|f| (f.rule.as_str(), f.name.as_str()))
-        .collect();
+    let names: BTreeMap<&str, &str> = report.findings().map(|f| (&*f.rule, &*f.name)).collect();
     let sorted = |map: &BTreeMap<String, usize>| {
         let mut rows: Vec<(String, usize)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
         rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

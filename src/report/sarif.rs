@@ -66,14 +66,14 @@ pub fn write_sarif(out: &mut dyn Write, report: &RunReport, rules: &[RuleInfo]) 
     let mut by_id: BTreeMap<&str, RuleInfo> =
         rules.iter().map(|r| (r.id.as_str(), r.clone())).collect();
     for f in report.findings() {
-        by_id.entry(f.rule.as_str()).or_insert_with(|| RuleInfo {
-            id: f.rule.clone(),
-            name: f.name.clone(),
-            pack: f.pack.clone(),
+        by_id.entry(&*f.rule).or_insert_with(|| RuleInfo {
+            id: f.rule.to_string(),
+            name: f.name.to_string(),
+            pack: f.pack.to_string(),
             severity: f.severity,
-            message: f.name.clone(),
-            help: f.help.clone(),
-            law: f.law.clone(),
+            message: f.name.to_string(),
+            help: f.help.to_string(),
+            law: f.law.to_string(),
         });
     }
     let index: BTreeMap<&str, usize> = by_id.keys().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -96,7 +96,7 @@ pub fn write_sarif(out: &mut dyn Write, report: &RunReport, rules: &[RuleInfo]) 
         .collect();
     let results: Vec<Value> = report
         .findings()
-        .map(|f| result(f, index.get(f.rule.as_str()).copied()))
+        .map(|f| result(f, index.get(&*f.rule).copied()))
         .collect();
     let notifications: Vec<Value> = report
         .all_errors()

@@ -118,20 +118,20 @@ pub struct Example {
 
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub id: String,
-    pub pack: String,
-    pub name: String,
+    pub id: Arc<str>,
+    pub pack: Arc<str>,
+    pub name: Arc<str>,
     pub severity: Severity,
     pub message: String,
-    pub help: String,
-    pub law: String,
+    pub help: Arc<str>,
+    pub law: Arc<str>,
     pub kind: RuleKind,
     pub exceptions: Vec<String>,
     /// Contexts where a match is lowered to `info` with a reason.
     pub exempt: Vec<Exempt>,
     /// Campaign conditions under which a text rule stays silent on that campaign.
     pub unless: Vec<Condition>,
-    pub suggest: Option<String>,
+    pub suggest: Option<Arc<str>>,
     pub explain: Option<String>,
     pub quote: Option<String>,
     pub bad: Vec<Example>,
@@ -217,7 +217,7 @@ impl RuleSet {
         if packs.is_empty() {
             return;
         }
-        self.rules.retain(|r| packs.iter().any(|p| p == &r.pack));
+        self.rules.retain(|r| packs.iter().any(|p| **p == *r.pack));
         self.packs.retain(|p| packs.iter().any(|q| q == &p.id));
     }
 }
