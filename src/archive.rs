@@ -6,6 +6,8 @@ use std::io::{BufRead, Read};
 use std::ops::Range;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::baseline;
 use crate::diagnostic::{Finding, InputError};
 use crate::engine::Engine;
@@ -75,7 +77,6 @@ struct Line {
 /// Records are read in batches of a few MB, each batch checked by every thread at once, and
 /// the results kept in record order: memory stays flat and every core is busy.
 fn check_jsonl(engine: &Engine, path: &str, mut reader: impl BufRead) -> ArchiveOutcome {
-    use rayon::prelude::*;
     let mut out = ArchiveOutcome::default();
     let mut batch: Vec<u8> = Vec::with_capacity(BATCH + (64 << 10));
     let mut lines: Vec<Line> = Vec::new();
@@ -117,14 +118,11 @@ fn check_jsonl(engine: &Engine, path: &str, mut reader: impl BufRead) -> Archive
         }
         let checked: Vec<Option<Result<Vec<Finding>, InputError>>> = lines
             .par_iter()
-            .map(|line| check_jsonl_line(engine, path, line, &batch[line.bytes.clone()]))
+            .map(|line| check_jsonl_line(engine, &shared, line, &batch[line.bytes.clone()]))
             .collect();
         for result in checked.into_iter().flatten() {
             match result {
-                Ok(findings) => out.findings.extend(findings.into_iter().map(|mut f| {
-                    f.path = Arc::clone(&shared);
-                    f
-                })),
+                Ok(findings) => out.findings.extend(findings),
                 Err(e) => out.errors.push(e),
             }
         }
@@ -135,7 +133,7 @@ fn check_jsonl(engine: &Engine, path: &str, mut reader: impl BufRead) -> Archive
 /// The findings of one JSONL line (`None` when it is blank), offsets in the stream.
 fn check_jsonl_line(
     engine: &Engine,
-    path: &str,
+    path: &Arc<str>,
     line: &Line,
     bytes: &[u8],
 ) -> Option<Result<Vec<Finding>, InputError>> {
@@ -192,6 +190,8 @@ fn check_csv(
     fetch: &mut Fetch<'_>,
 ) -> ArchiveOutcome {
     let mut out = ArchiveOutcome::default();
+    // One copy of the path for all the archive's findings.
+    let shared: Arc<str> = Arc::from(path);
     let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -292,7 +292,7 @@ fn check_csv(
             };
             let rule = &rules[hit.rule];
             let matched = &doc[hit.range.clone()];
-            let mut f = Finding::new(rule, hit.rule, path, matched).exempted(rule, hit.exempt);
+            let mut f = Finding::new(rule, hit.rule, &shared, matched).exempted(rule, hit.exempt);
             f.field = Some(header_name(&headers, *column_index));
             let within = |o: usize| o.saturating_sub(range.start).min(range.len());
             // The fingerprint sees the match within its field, the way a file's sees its line.

@@ -49,12 +49,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(rule: &Rule, rule_index: usize, path: &str, matched: &str) -> Finding {
+    /// `path` is shared by all the findings of a file.
+    pub fn new(rule: &Rule, rule_index: usize, path: &Arc<str>, matched: &str) -> Finding {
         Finding {
             rule: rule.id.clone(),
             pack: rule.pack.clone(),
             severity: rule.severity,
-            path: Arc::from(path),
+            path: Arc::clone(path),
             line: 0,
             column: 0,
             end_line: 0,

@@ -149,7 +149,6 @@ impl Engine {
             });
         }
 
-        // Pattern id → targets; the patterns themselves live on in the automaton.
         let automaton = if b.patterns.is_empty() {
             None
         } else {
@@ -195,32 +194,30 @@ impl Engine {
         let literals = match (dfa, &self.automaton) {
             (Some(dfa), _) => overlapping_matches(dfa, text),
             (None, Some(nfa)) => overlapping_matches(nfa, text),
-            (None, None) => Vec::new(),
+            (None, None) => Box::new(std::iter::empty()),
         };
-        {
-            for m in literals {
-                for t in &self.targets[m.pattern().as_usize()] {
-                    if t.role == Role::Anchor {
-                        anchor_hits.push((t.item, m.start()));
-                        continue;
-                    }
-                    if (t.bound_start || t.bound_end)
-                        && !latin_word(
-                            original,
-                            norm.original_range(original, m.start(), m.end()),
-                            t,
-                        )
-                    {
-                        continue;
-                    }
-                    found.push(Occurrence {
-                        rule: t.rule,
-                        role: t.role,
-                        item: t.item,
-                        start: m.start(),
-                        end: m.end(),
-                    });
+        for m in literals {
+            for t in &self.targets[m.pattern().as_usize()] {
+                if t.role == Role::Anchor {
+                    anchor_hits.push((t.item, m.start()));
+                    continue;
                 }
+                if (t.bound_start || t.bound_end)
+                    && !latin_word(
+                        original,
+                        norm.original_range(original, m.start(), m.end()),
+                        t,
+                    )
+                {
+                    continue;
+                }
+                found.push(Occurrence {
+                    rule: t.rule,
+                    role: t.role,
+                    item: t.item,
+                    start: m.start(),
+                    end: m.end(),
+                });
             }
         }
         anchor_hits.sort_unstable();
@@ -496,12 +493,15 @@ impl RegexTarget {
 /// A text at least this long is searched with the DFA.
 const LONG: usize = 256 * 1024;
 
-/// Every occurrence of every literal, overlaps included.
-fn overlapping_matches(automaton: &impl Automaton, text: &str) -> Vec<aho_corasick::Match> {
+/// Every occurrence of every literal, overlaps included, as they are found.
+fn overlapping_matches<'a>(
+    automaton: &'a impl Automaton,
+    text: &'a str,
+) -> Box<dyn Iterator<Item = aho_corasick::Match> + 'a> {
     match automaton.try_find_overlapping_iter(aho_corasick::Input::new(text)) {
-        Ok(matches) => matches.collect(),
+        Ok(matches) => Box::new(matches),
         // Only an anchored or leftmost automaton refuses; these are neither.
-        Err(_) => Vec::new(),
+        Err(_) => Box::new(std::iter::empty()),
     }
 }
 

@@ -2,6 +2,7 @@
 //! Campaign files add a second pass: their `config` rules, per campaign.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::config_match;
 use crate::diagnostic::Finding;
@@ -25,10 +26,11 @@ pub fn check_text(
     text: &str,
     kind: FileKind,
 ) -> Result<Vec<Finding>, Unreadable> {
+    let path: Arc<str> = Arc::from(path);
     match kind {
-        FileKind::Structured(format) => sorted_structured(engine, path, text, format, true),
+        FileKind::Structured(format) => sorted_structured(engine, &path, text, format, true),
         _ => {
-            let mut findings = check_copy(engine, path, text, kind);
+            let mut findings = check_copy(engine, &path, text, kind);
             findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             Ok(findings)
         }
@@ -37,13 +39,17 @@ pub fn check_text(
 
 /// One JSON record of an archive: a message, not a campaign, so only its copy is checked
 /// (`config` rules describe campaign files).
-pub fn check_record(engine: &Engine, path: &str, text: &str) -> Result<Vec<Finding>, Unreadable> {
+pub fn check_record(
+    engine: &Engine,
+    path: &Arc<str>,
+    text: &str,
+) -> Result<Vec<Finding>, Unreadable> {
     sorted_structured(engine, path, text, Format::Json, false)
 }
 
 fn sorted_structured(
     engine: &Engine,
-    path: &str,
+    path: &Arc<str>,
     text: &str,
     format: Format,
     with_config_rules: bool,
@@ -59,7 +65,7 @@ fn sorted_structured(
     Ok(findings)
 }
 
-fn check_copy(engine: &Engine, path: &str, text: &str, kind: FileKind) -> Vec<Finding> {
+fn check_copy(engine: &Engine, path: &Arc<str>, text: &str, kind: FileKind) -> Vec<Finding> {
     let segments = copy_segments(kind, text);
     let hits = engine.scan(text, &segments);
     if hits.is_empty() {
@@ -89,7 +95,7 @@ fn located(mut f: Finding, lines: &LineIndex, text: &str, range: Range<usize>) -
 /// `requires` rule is satisfied anywhere in the campaign), then its `config` rules run.
 fn check_structured(
     engine: &Engine,
-    path: &str,
+    path: &Arc<str>,
     text: &str,
     format: Format,
     with_config_rules: bool,
@@ -140,7 +146,7 @@ fn check_structured(
 fn config_finding(
     rule: &Rule,
     index: usize,
-    path: &str,
+    path: &Arc<str>,
     text: &str,
     hit: &config_match::ConfigHit,
 ) -> Finding {

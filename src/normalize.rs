@@ -145,9 +145,7 @@ impl Normalized {
             m.orig as usize
         }
     }
-}
 
-impl Normalized {
     /// Appends `folded`, which came from the original character at `at` of length `len`.
     #[inline]
     fn push(&mut self, folded: &str, at: usize, len: usize) {
@@ -178,117 +176,118 @@ impl Normalized {
             if i > 0 {
                 self.push("\n", seg.start, usize::MAX);
             }
-            fold_segment(self, original, seg.clone(), opts, folder);
+            self.fold_segment(original, seg.clone(), opts, folder);
         }
     }
-}
 
-fn fold_segment(
-    out: &mut Normalized,
-    original: &str,
-    seg: Range<usize>,
-    opts: NormOptions,
-    folder: &mut impl Folder,
-) {
-    let text = &original[seg.clone()];
-    // The last character kept, before and after Traditional → Simplified (the Traditional
-    // table reads a few characters in context: 計畫 → 计划, 乾隆 stays).
-    let mut prev: Option<char> = None;
-    let mut prev_kept: Option<char> = None;
-    let mut buf = [0u8; 4];
-    // Characters that stay as they are are copied a run at a time, from here.
-    let mut run: Option<usize> = None;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let (c, changed) = if bytes[i] < 0x80 {
-            let c = bytes[i] as char;
-            // ASCII lower-case letters, digits and most punctuation stay as they are.
-            if !matches!(c, 'A'..='Z' | ' ' | '\t' | '*' | '_' | '-' | '~' | '.') {
-                run.get_or_insert(i);
-                i += 1;
-                continue;
-            }
-            (c, folder.fold(c))
-        } else {
-            // Most of a Chinese text: a three-byte character known to stay as it is.
-            if let [a @ 0xE0..=0xEF, b, c, ..] = bytes[i..] {
-                let code =
-                    (u32::from(a & 0x0F) << 12) | (u32::from(b & 0x3F) << 6) | u32::from(c & 0x3F);
-                if folder.unchanged(code) {
+    fn fold_segment(
+        &mut self,
+        original: &str,
+        seg: Range<usize>,
+        opts: NormOptions,
+        folder: &mut impl Folder,
+    ) {
+        let text = &original[seg.clone()];
+        // The last character kept, before and after Traditional → Simplified (the Traditional
+        // table reads a few characters in context: 計畫 → 计划, 乾隆 stays).
+        let mut prev: Option<char> = None;
+        let mut prev_kept: Option<char> = None;
+        let mut buf = [0u8; 4];
+        // Characters that stay as they are are copied a run at a time, from here.
+        let mut run: Option<usize> = None;
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let (c, changed) = if bytes[i] < 0x80 {
+                let c = bytes[i] as char;
+                // ASCII lower-case letters, digits and most punctuation stay as they are.
+                if !matches!(c, 'A'..='Z' | ' ' | '\t' | '*' | '_' | '-' | '~' | '.') {
                     run.get_or_insert(i);
-                    i += 3;
+                    i += 1;
                     continue;
                 }
-            }
-            let Some(c) = text[i..].chars().next() else {
-                break;
-            };
-            (c, folder.fold(c))
-        };
-        let Some(folded) = changed else {
-            run.get_or_insert(i);
-            i += c.len_utf8();
-            continue;
-        };
-        if let Some(from) = run.take() {
-            out.push(&text[from..i], seg.start + from, i - from);
-            prev = text[from..i].chars().next_back();
-            prev_kept = prev;
-        }
-        let at = seg.start + i;
-        i += c.len_utf8();
-        let next = text[i..].chars().next();
-        // A decimal point (3.5折, 8.5%) is content; any other dot is noise (NO.1, ……).
-        let decimal_point = |prev_kept: Option<char>, next_digit: bool| {
-            prev_kept.is_some_and(|p| p.is_ascii_digit()) && next_digit
-        };
-        match folded {
-            Fold::Noise => {}
-            Fold::Dot => {
-                let next_digit = next.is_some_and(|n| folds_to_digit(n, folder));
-                if decimal_point(prev_kept, next_digit) {
-                    out.push(".", at, 1);
-                    prev = Some('.');
-                    prev_kept = Some('.');
-                }
-            }
-            Fold::Char(f) => {
-                out.push(f.encode_utf8(&mut buf), at, c.len_utf8());
-                prev = Some(c);
-                prev_kept = Some(f);
-            }
-            Fold::Context(f) => {
-                // Only a handful of Traditional characters convert differently in context.
-                let window: String = [prev, Some(f), next].iter().flatten().collect();
-                let converted = fast2s::convert(&window);
-                let at_middle = usize::from(prev.is_some());
-                let s = converted.chars().nth(at_middle).unwrap_or(f);
-                out.push(s.encode_utf8(&mut buf), at, c.len_utf8());
-                prev = Some(f);
-                prev_kept = Some(s);
-            }
-            Fold::Many(s) => {
-                let mut chars = s.chars().peekable();
-                while let Some(ch) = chars.next() {
-                    if ch == '.' && opts.noise {
-                        let next_digit = match chars.peek() {
-                            Some(n) => n.is_ascii_digit(),
-                            None => next.is_some_and(|n| folds_to_digit(n, folder)),
-                        };
-                        if !decimal_point(prev_kept, next_digit) {
-                            continue;
-                        }
+                (c, folder.fold(c))
+            } else {
+                // Most of a Chinese text: a three-byte character known to stay as it is.
+                if let [a @ 0xE0..=0xEF, b, c, ..] = bytes[i..] {
+                    let code = (u32::from(a & 0x0F) << 12)
+                        | (u32::from(b & 0x3F) << 6)
+                        | u32::from(c & 0x3F);
+                    if folder.unchanged(code) {
+                        run.get_or_insert(i);
+                        i += 3;
+                        continue;
                     }
-                    out.push(ch.encode_utf8(&mut buf), at, usize::MAX);
-                    prev = Some(ch);
-                    prev_kept = Some(ch);
+                }
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
+                (c, folder.fold(c))
+            };
+            let Some(folded) = changed else {
+                run.get_or_insert(i);
+                i += c.len_utf8();
+                continue;
+            };
+            if let Some(from) = run.take() {
+                self.push(&text[from..i], seg.start + from, i - from);
+                prev = text[from..i].chars().next_back();
+                prev_kept = prev;
+            }
+            let at = seg.start + i;
+            i += c.len_utf8();
+            let next = text[i..].chars().next();
+            // A decimal point (3.5折, 8.5%) is content; any other dot is noise (NO.1, ……).
+            let decimal_point = |prev_kept: Option<char>, next_digit: bool| {
+                prev_kept.is_some_and(|p| p.is_ascii_digit()) && next_digit
+            };
+            match folded {
+                Fold::Noise => {}
+                Fold::Dot => {
+                    let next_digit = next.is_some_and(|n| folds_to_digit(n, folder));
+                    if decimal_point(prev_kept, next_digit) {
+                        self.push(".", at, 1);
+                        prev = Some('.');
+                        prev_kept = Some('.');
+                    }
+                }
+                Fold::Char(f) => {
+                    self.push(f.encode_utf8(&mut buf), at, c.len_utf8());
+                    prev = Some(c);
+                    prev_kept = Some(f);
+                }
+                Fold::Context(f) => {
+                    // Only a handful of Traditional characters convert differently in context.
+                    let window: String = [prev, Some(f), next].iter().flatten().collect();
+                    let converted = fast2s::convert(&window);
+                    let at_middle = usize::from(prev.is_some());
+                    let s = converted.chars().nth(at_middle).unwrap_or(f);
+                    self.push(s.encode_utf8(&mut buf), at, c.len_utf8());
+                    prev = Some(f);
+                    prev_kept = Some(s);
+                }
+                Fold::Many(s) => {
+                    let mut chars = s.chars().peekable();
+                    while let Some(ch) = chars.next() {
+                        if ch == '.' && opts.noise {
+                            let next_digit = match chars.peek() {
+                                Some(n) => n.is_ascii_digit(),
+                                None => next.is_some_and(|n| folds_to_digit(n, folder)),
+                            };
+                            if !decimal_point(prev_kept, next_digit) {
+                                continue;
+                            }
+                        }
+                        self.push(ch.encode_utf8(&mut buf), at, usize::MAX);
+                        prev = Some(ch);
+                        prev_kept = Some(ch);
+                    }
                 }
             }
         }
-    }
-    if let Some(from) = run {
-        out.push(&text[from..], seg.start + from, text.len() - from);
+        if let Some(from) = run {
+            self.push(&text[from..], seg.start + from, text.len() - from);
+        }
     }
 }
 

@@ -191,7 +191,8 @@ pub fn with_text<R>(path: &Path, check: impl FnOnce(Result<Lent<'_>, ReadError>)
         Err(e) => check(Err(ReadError::Io(e))),
         Ok(_) => match plain_utf8(&bytes) {
             Some(text) => check(Ok(Lent::Utf8(text))),
-            None => match decode(bytes.clone()) {
+            // Rare: the buffer goes to the decoder and is not kept.
+            None => match decode(std::mem::take(&mut bytes)) {
                 Ok(decoded) => check(Ok(Lent::Decoded(&decoded))),
                 Err(e) => check(Err(e)),
             },
@@ -244,10 +245,6 @@ fn plain_utf8(bytes: &[u8]) -> Option<&str> {
         return None;
     }
     simdutf8::basic::from_utf8(bytes).ok()
-}
-
-pub fn read_text(path: &Path) -> Result<Decoded, ReadError> {
-    decode(std::fs::read(path).map_err(ReadError::Io)?)
 }
 
 #[cfg(test)]
