@@ -483,7 +483,15 @@ impl RegexTarget {
     /// large to compile matches nothing.
     fn re(&self) -> &Regex {
         static NEVER: OnceLock<Regex> = OnceLock::new();
-        let compiled = self.compiled.get_or_init(|| Regex::new(&self.pattern).ok());
+        let compiled = self.compiled.get_or_init(|| {
+            let mut config = Regex::config();
+            if matches!(self.role, Role::Exception | Role::Exempt) {
+                // Run only in the few bytes around a match: the PikeVM alone is quick there,
+                // and skipping the DFAs' reverse NFA halves the compile a short check waits for.
+                config = config.hybrid(false).dfa(false);
+            }
+            Regex::builder().configure(config).build(&self.pattern).ok()
+        });
         compiled
             .as_ref()
             .unwrap_or_else(|| NEVER.get_or_init(|| Regex::new(r"[^\s\S]").expect("valid")))

@@ -341,7 +341,7 @@ fn user_packs_load_and_their_switches_apply() {
 /// Each broken pack is exit code 2 with `file:line:column` and a reason.
 #[test]
 fn broken_packs_name_file_line_and_column() {
-    let cases: [(&str, String, &str); 6] = [
+    let cases: [(&str, String, &str); 8] = [
         (
             "bad yaml",
             USER_PACK.replace("terms: [某竞品]", "terms: [某竞品"),
@@ -359,6 +359,16 @@ fn broken_packs_name_file_line_and_column() {
                 &USER_PACK[USER_PACK.find("  - id").expect("rule")..]
             ),
             "duplicate rule id `HS001`",
+        ),
+        (
+            "pack id of a built-in pack",
+            USER_PACK.replace("pack: house", "pack: ad-law"),
+            "house.yaml:1:7: pack `ad-law` is defined twice",
+        ),
+        (
+            "rule id of a built-in rule",
+            USER_PACK.replace("id: HS001", "id: ad001"),
+            "house.yaml:6:9: duplicate rule id `ad001`",
         ),
         (
             "invalid regex",

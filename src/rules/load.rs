@@ -143,15 +143,64 @@ pub fn load_rule_set(pack_dirs: &[PathBuf], builtin: bool) -> Result<RuleSet, Bo
             });
         }
     }
-    let mut set = RuleSet::default();
+    let sources: Vec<Arc<PackSource>> = sources.into_iter().map(Arc::new).collect();
+    // Packs parse and compile independently, so they do it side by side: this is most of
+    // the start-up of a check. Ids are then checked across packs in load order.
+    let read: Vec<Result<ReadPack, Box<PackError>>> = std::thread::scope(|scope| {
+        let others: Vec<_> = sources
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(index, source)| scope.spawn(move || read_pack(index, source)))
+            .collect();
+        let first = sources.first().map(|source| read_pack(0, source));
+        first
+            .into_iter()
+            .chain(others.into_iter().map(|handle| match handle.join() {
+                Ok(read) => read,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }))
+            .collect()
+    });
+    let mut set = RuleSet {
+        sources: sources.clone(),
+        ..RuleSet::default()
+    };
     let mut rule_ids: HashSet<String> = HashSet::new();
-    for (index, source) in sources.into_iter().enumerate() {
-        let source = Arc::new(source);
-        set.sources.push(Arc::clone(&source));
-        let file: PackFile = parse_yaml(&source, index)?;
-        add_pack(&mut set, &mut rule_ids, index, &source, file)?;
+    for (source, read) in sources.iter().zip(read) {
+        let read = read?;
+        if set.packs.iter().any(|p| p.id == read.pack.id) {
+            return Err(PackError::at(
+                source,
+                Some(read.pack_loc),
+                format!("pack `{}` is defined twice", read.pack.id),
+            ));
+        }
+        set.packs.push(read.pack);
+        for rule in read.rules {
+            if !rule_ids.insert(rule.id.to_ascii_uppercase()) {
+                return Err(PackError::at(
+                    source,
+                    Some(rule.loc),
+                    format!("duplicate rule id `{}`", rule.id),
+                ));
+            }
+            set.rules.push(rule);
+        }
+        if let Some(failure) = read.failure {
+            return Err(failure);
+        }
     }
     Ok(set)
+}
+
+/// One pack file, parsed and its rules built, before ids are checked across packs.
+struct ReadPack {
+    pack: Pack,
+    pack_loc: Loc,
+    /// The rules before the first that failed to build.
+    rules: Vec<Rule>,
+    failure: Option<Box<PackError>>,
 }
 
 /// Deserializes a YAML file users write (a pack, a config); an error names its line and column.
@@ -203,14 +252,10 @@ pub fn loc_of<T>(index: usize, s: &Spanned<T>) -> Loc {
     }
 }
 
-fn add_pack(
-    set: &mut RuleSet,
-    rule_ids: &mut HashSet<String>,
-    index: usize,
-    source: &PackSource,
-    file: PackFile,
-) -> Result<(), Box<PackError>> {
+fn read_pack(index: usize, source: &PackSource) -> Result<ReadPack, Box<PackError>> {
+    let file: PackFile = parse_yaml(source, index)?;
     let err = |loc: Loc, msg: String| PackError::at(source, Some(loc), msg);
+    let pack_loc = loc_of(index, &file.pack);
     let pack_id = file.pack.value.trim().to_string();
     if pack_id.is_empty()
         || !pack_id
@@ -218,37 +263,41 @@ fn add_pack(
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     {
         return Err(err(
-            loc_of(index, &file.pack),
-            format!("pack id `{pack_id}` must be lowercase letters, digits, `-` or `_`"),
+            pack_loc,
+            format!("pack `{pack_id}` must be lowercase letters, digits, `-` or `_`"),
         ));
     }
-    if set.packs.iter().any(|p| p.id == pack_id) {
-        return Err(err(
-            loc_of(index, &file.pack),
-            format!("pack `{pack_id}` is defined twice"),
-        ));
-    }
-    set.packs.push(Pack {
-        id: pack_id.clone(),
-        name: file.name,
-        description: file.description,
-        builtin: source.builtin,
-        norm: file.normalize,
-        source: index,
-    });
+    let mut rules = Vec::with_capacity(file.rules.len());
+    let mut failure = None;
     for def in file.rules {
         let loc = loc_of(index, &def.id);
         let id = def.id.value.trim().to_string();
-        if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c == ',') {
-            return Err(err(loc, format!("rule id `{id}` must be one word")));
+        let built = if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c == ',') {
+            Err(err(loc, format!("rule id `{id}` must be one word")))
+        } else {
+            build_rule(index, source, &pack_id, file.normalize, id, def)
+        };
+        match built {
+            Ok(rule) => rules.push(rule),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
         }
-        if !rule_ids.insert(id.to_ascii_uppercase()) {
-            return Err(err(loc, format!("duplicate rule id `{id}`")));
-        }
-        let rule = build_rule(index, source, &pack_id, file.normalize, id, def)?;
-        set.rules.push(rule);
     }
-    Ok(())
+    Ok(ReadPack {
+        pack: Pack {
+            id: pack_id,
+            name: file.name,
+            description: file.description,
+            builtin: source.builtin,
+            norm: file.normalize,
+            source: index,
+        },
+        pack_loc,
+        rules,
+        failure,
+    })
 }
 
 fn build_rule(
@@ -387,7 +436,10 @@ fn build_rule(
                         .map(|c| build_condition(index, source, &id, c))
                         .collect()
                 };
-            for example in def.examples.bad.iter().chain(&def.examples.good) {
+            // Built-in examples are parsed by the test suite; a user's, here, where the error
+            // can point at them.
+            let examples = def.examples.bad.iter().chain(&def.examples.good);
+            for example in examples.filter(|_| !source.builtin) {
                 if let Err(e) = structure::parse(structure::Format::Yaml, &example.value) {
                     return Err(err(
                         loc_of(index, example),
