@@ -32,28 +32,35 @@ impl Archive {
     }
 }
 
-/// What one archive produced. Offsets are in the stream that was read.
-#[derive(Debug, Default)]
-pub struct ArchiveOutcome {
-    pub findings: Vec<Finding>,
-    /// Records that could not be read (bad JSON, bad UTF-8), each with its line.
-    pub errors: Vec<InputError>,
-}
+/// Receives an archive's findings, a batch of records at a time, in order.
+pub type Emit<'a> = dyn FnMut(Vec<Finding>) + 'a;
 
 /// Reads raw bytes of the stream again (only for CSV records that have findings).
 pub type Fetch<'a> = dyn FnMut(Range<u64>) -> std::io::Result<Vec<u8>> + 'a;
 
+/// Checks an archive, giving its findings to `emit` as they are found (offsets in the stream
+/// that was read); returns the records that could not be read (bad JSON, bad UTF-8).
 pub fn check_archive(
     engine: &Engine,
     path: &str,
     kind: Archive,
     reader: impl BufRead,
     fetch: &mut Fetch<'_>,
-) -> ArchiveOutcome {
+    emit: &mut Emit<'_>,
+) -> Vec<InputError> {
+    let mut emit_sorted = |mut findings: Vec<Finding>| {
+        // Records come in order and a record's findings nearly so.
+        if !findings.is_sorted_by(|a, b| a.sort_key() <= b.sort_key()) {
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
+        if !findings.is_empty() {
+            emit(findings);
+        }
+    };
     match kind {
-        Archive::Jsonl => check_jsonl(engine, path, reader),
-        Archive::Csv => check_csv(engine, path, reader, b',', fetch),
-        Archive::Tsv => check_csv(engine, path, reader, b'\t', fetch),
+        Archive::Jsonl => check_jsonl(engine, path, reader, &mut emit_sorted),
+        Archive::Csv => check_csv(engine, path, reader, b',', fetch, &mut emit_sorted),
+        Archive::Tsv => check_csv(engine, path, reader, b'\t', fetch, &mut emit_sorted),
     }
 }
 
@@ -75,9 +82,14 @@ struct Line {
 }
 
 /// Records are read in batches of a few MB, each batch checked by every thread at once, and
-/// the results kept in record order: memory stays flat and every core is busy.
-fn check_jsonl(engine: &Engine, path: &str, mut reader: impl BufRead) -> ArchiveOutcome {
-    let mut out = ArchiveOutcome::default();
+/// the results given out in record order: memory stays flat and every core is busy.
+fn check_jsonl(
+    engine: &Engine,
+    path: &str,
+    mut reader: impl BufRead,
+    emit: &mut Emit<'_>,
+) -> Vec<InputError> {
+    let mut errors = Vec::new();
     let mut batch: Vec<u8> = Vec::with_capacity(BATCH + (64 << 10));
     let mut lines: Vec<Line> = Vec::new();
     let mut offset = 0usize;
@@ -105,7 +117,7 @@ fn check_jsonl(engine: &Engine, path: &str, mut reader: impl BufRead) -> Archive
                     offset += n;
                 }
                 Err(e) => {
-                    out.errors.push(record_error(
+                    errors.push(record_error(
                         path,
                         line_no + 1,
                         None,
@@ -120,14 +132,16 @@ fn check_jsonl(engine: &Engine, path: &str, mut reader: impl BufRead) -> Archive
             .par_iter()
             .map(|line| check_jsonl_line(engine, &shared, line, &batch[line.bytes.clone()]))
             .collect();
+        let mut found = Vec::new();
         for result in checked.into_iter().flatten() {
             match result {
-                Ok(findings) => out.findings.extend(findings),
-                Err(e) => out.errors.push(e),
+                Ok(findings) => found.extend(findings),
+                Err(e) => errors.push(e),
             }
         }
+        emit(found);
     }
-    out
+    errors
 }
 
 /// The findings of one JSONL line (`None` when it is blank), offsets in the stream.
@@ -188,8 +202,9 @@ fn check_csv(
     reader: impl Read,
     delimiter: u8,
     fetch: &mut Fetch<'_>,
-) -> ArchiveOutcome {
-    let mut out = ArchiveOutcome::default();
+    emit: &mut Emit<'_>,
+) -> Vec<InputError> {
+    let mut errors = Vec::new();
     // One copy of the path for all the archive's findings.
     let shared: Arc<str> = Arc::from(path);
     let mut csv = csv::ReaderBuilder::new()
@@ -207,13 +222,13 @@ fn check_csv(
             })
             .collect(),
         Err(e) => {
-            out.errors.push(record_error(
+            errors.push(record_error(
                 path,
                 1,
                 None,
                 format!("cannot read the header row: {e}"),
             ));
-            return out;
+            return errors;
         }
     };
     let rules = &engine.rules().rules;
@@ -224,8 +239,7 @@ fn check_csv(
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                out.errors
-                    .push(record_error(path, line, None, e.to_string()));
+                errors.push(record_error(path, line, None, e.to_string()));
                 // A malformed record ends what the reader can trust.
                 break;
             }
@@ -241,7 +255,7 @@ fn check_csv(
         let mut bad = false;
         for (i, field) in record.iter().enumerate() {
             let Ok(s) = std::str::from_utf8(field) else {
-                out.errors.push(record_error(
+                errors.push(record_error(
                     path,
                     line,
                     None,
@@ -268,7 +282,7 @@ fn check_csv(
         let raw = match fetch(pos.byte()..end) {
             Ok(raw) => raw,
             Err(e) => {
-                out.errors.push(record_error(
+                errors.push(record_error(
                     path,
                     line,
                     None,
@@ -283,6 +297,7 @@ fn check_csv(
         };
         let raw_lines = LineIndex::new(&raw);
         let raw_fields = raw_field_maps(raw.as_bytes(), delimiter);
+        let mut found = Vec::with_capacity(hits.len());
         for hit in hits {
             let Some((column_index, range)) = fields
                 .iter()
@@ -308,10 +323,11 @@ fn check_csv(
             (f.end_line, f.end_column) = (line + el - 1, ec);
             f.byte_start = pos.byte() as usize + raw_start;
             f.byte_end = pos.byte() as usize + raw_end;
-            out.findings.push(f);
+            found.push(f);
         }
+        emit(found);
     }
-    out
+    errors
 }
 
 fn header_name(headers: &[String], i: usize) -> String {

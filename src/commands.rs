@@ -17,7 +17,7 @@ use crate::engine::Engine;
 use crate::extract::FileKind;
 use crate::lint::{check_text, example_failures, ExampleFailure};
 use crate::progress::Progress;
-use crate::report::{self, FileOutcome, Format, HumanRenderer, RuleInfo, RunReport};
+use crate::report::{FileOutcome, Format, HumanRenderer, Reporter, RuleInfo, Style};
 use crate::rules::{load_rule_set, ExampleKind, PackError, RuleKind};
 use crate::source::{self, Decoded, Lent, LineIndex, ReadError};
 use crate::suppress;
@@ -179,7 +179,22 @@ fn example_error(engine: &Engine, failure: &ExampleFailure) -> Box<PackError> {
 }
 
 pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
-    let (inputs, walk_errors) = collect_inputs(&args.paths, &args.stdin_filename);
+    let (mut inputs, walk_errors) = collect_inputs(&args.paths, &args.stdin_filename);
+    // A baseline kept beside the copy is hegui's own record, not copy: a walk skips it.
+    let own: Vec<PathBuf> = [&args.baseline, &args.write_baseline]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    if !own.is_empty() {
+        inputs.retain(|input| match input {
+            Input::File(_, path, false) => !own.iter().any(|o| {
+                o.file_name() == path.file_name()
+                    && std::fs::canonicalize(path).is_ok_and(|p| &p == o)
+            }),
+            _ => true,
+        });
+    }
     let (inputs, engines, run_config) = configure(&args.packs, inputs)?;
     let stdin_text = if inputs.iter().any(|(i, _)| matches!(i, Input::Stdin(_))) {
         let mut bytes = Vec::new();
@@ -192,53 +207,13 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
     };
     let keep_text = args.format == Format::Human;
     let progress = Progress::new(keep_text && io::stderr().is_terminal(), inputs.len());
-    let check_one = |(input, engine): &(Input, usize)| {
-        let outcome = check_input(&engines[*engine], input, stdin_text.as_ref(), keep_text);
-        progress.file_done(input, outcome.as_ref().map_or(0, |o| o.findings.len()));
-        outcome
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::read(path).map_err(|e| miette::miette!("{e}"))?),
+        None => None,
     };
-    // One small file (a draft, a campaign) is checked where the packs were just loaded: no
-    // worker threads to start, and this thread has already folded the packs' characters.
-    let files: Vec<FileOutcome> = if single_small(&inputs, stdin_text.as_ref()) {
-        inputs.iter().filter_map(check_one).collect()
-    } else {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(args.threads.unwrap_or(0))
-            .build()
-            .map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
-        pool.install(|| inputs.par_iter().filter_map(check_one).collect())
-    };
-    progress.finish();
-    let mut files = files;
-    let mut baselined = 0;
-    if let Some(path) = &args.baseline {
-        let mut known = Baseline::read(path).map_err(|e| miette::miette!("{e}"))?;
-        for file in &mut files {
-            let before = file.findings.len();
-            file.findings.retain(|f| !known.take(&f.fingerprint));
-            baselined += before - file.findings.len();
-        }
-    }
-    if let Some(path) = &args.write_baseline {
-        let n = baseline::write(path, files.iter().flat_map(|f| f.findings.iter()))
-            .map_err(|e| miette::miette!("{e}"))?;
-        eprintln!(
-            "hegui: wrote {n} findings to the baseline {}",
-            path.display()
-        );
-        return Ok(Exit::Clean);
-    }
-    let report = RunReport {
-        files,
-        errors: walk_errors,
-        baselined,
-        breakdown: args.summary,
-    };
-
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let written = match args.format {
-        Format::Human => {
+    let style = match (&args.write_baseline, args.format) {
+        (Some(_), _) => Style::Collect,
+        (None, Format::Human) => {
             let color = match args.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
@@ -246,21 +221,50 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
                     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            report::write_human(&mut out, &report, &HumanRenderer::new(color, 100))
+            Style::Human(Box::new(HumanRenderer::new(color, 100)))
         }
-        Format::Json => report::write_json(&mut out, &report),
-        Format::Jsonl => report::write_jsonl(&mut out, &report),
-        Format::Sarif => report::write_sarif(&mut out, &report, &rule_infos(&engines)),
-        Format::Github => report::write_github(&mut out, &report),
+        (None, Format::Json) => Style::Json,
+        (None, Format::Jsonl) => Style::Jsonl,
+        (None, Format::Sarif) => Style::Sarif(rule_infos(&engines)),
+        (None, Format::Github) => Style::Github,
     };
-    match written.and_then(|()| out.flush()) {
-        Ok(()) => {}
-        // A closed pipe (`hegui check | head`) is the reader's choice, not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(miette::miette!("cannot write output: {e}")),
+    let mut out = io::BufWriter::new(io::stdout());
+    let mut reporter = Reporter::new(&mut out, style, args.summary, baseline, walk_errors);
+    let run = Run {
+        inputs: &inputs,
+        engines: &engines,
+        stdin_text: stdin_text.as_ref(),
+        keep_text,
+        progress: &progress,
+    };
+    // One small file (a draft, a campaign) is checked where the packs were just loaded: no
+    // worker threads to start, and this thread has already folded the packs' characters.
+    if single_small(&inputs, stdin_text.as_ref()) {
+        run.report_to(&mut reporter);
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(args.threads.unwrap_or(0))
+            .build()
+            .map_err(|e| miette::miette!("cannot start worker threads: {e}"))?;
+        pool.install(|| run.report_to(&mut reporter));
     }
-
-    if report.checked() == 0 && report.all_errors().next().is_some() {
+    progress.finish();
+    let totals = match reporter.finish() {
+        Ok(totals) => totals,
+        // A closed pipe (`hegui check | head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Clean),
+        Err(e) => return Err(miette::miette!("cannot write output: {e}")),
+    };
+    if let Some(path) = &args.write_baseline {
+        let n =
+            baseline::write(path, totals.findings.iter()).map_err(|e| miette::miette!("{e}"))?;
+        eprintln!(
+            "hegui: wrote {n} findings to the baseline {}",
+            path.display()
+        );
+        return Ok(Exit::Clean);
+    }
+    if totals.checked == 0 && totals.errors > 0 {
         return Ok(Exit::Error);
     }
     let fail_on = args
@@ -269,11 +273,89 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
         .unwrap_or(FailOn::Error);
     let failing = fail_on
         .threshold()
-        .is_some_and(|t| report.findings().any(|f| f.severity >= t));
-    // The process ends next: freeing the automata and every finding would only delay it (about
-    // a millisecond, a tenth of a one-line check).
-    std::mem::forget((engines, report));
+        .is_some_and(|t| totals.worst.is_some_and(|w| w >= t));
+    // The process ends next: freeing the automata would only delay it (about a millisecond, a
+    // tenth of a one-line check).
+    std::mem::forget(engines);
     Ok(if failing { Exit::Findings } else { Exit::Clean })
+}
+
+/// What a check run reads, shared by the threads.
+struct Run<'a> {
+    inputs: &'a [(Input, usize)],
+    engines: &'a [Engine],
+    stdin_text: Option<&'a Result<Decoded, ReadError>>,
+    keep_text: bool,
+    progress: &'a Progress,
+}
+
+/// At most this many files are checked before their findings are written.
+const GROUP: usize = 1024;
+
+impl Run<'_> {
+    /// Checks every input, in parallel where it pays, and reports them in input order. An
+    /// archive is reported batch by batch as its records are checked; other files a group at
+    /// a time.
+    fn report_to(&self, reporter: &mut Reporter<'_>) {
+        let streamed = |(input, _): &(Input, usize)| matches!(input, Input::File(_, path, _) if archive_of(path).is_some());
+        let mut rest = self.inputs;
+        while let Some(first) = rest.first() {
+            let n = if streamed(first) {
+                let mut count = 0;
+                let outcome = self.check(first, &mut |batch| {
+                    count += batch.len();
+                    reporter.findings(None, batch);
+                });
+                self.progress.file_done(&first.0, count);
+                if let Some(outcome) = outcome {
+                    reporter.file(outcome);
+                }
+                1
+            } else {
+                let n = rest
+                    .iter()
+                    .take(GROUP)
+                    .position(streamed)
+                    .unwrap_or(rest.len().min(GROUP));
+                let outcomes: Vec<Option<FileOutcome>> = if n == 1 {
+                    vec![self.check_counted(first)]
+                } else {
+                    rest[..n]
+                        .par_iter()
+                        .map(|i| self.check_counted(i))
+                        .collect()
+                };
+                outcomes
+                    .into_iter()
+                    .flatten()
+                    .for_each(|o| reporter.file(o));
+                n
+            };
+            rest = &rest[n..];
+        }
+    }
+
+    fn check(
+        &self,
+        (input, engine): &(Input, usize),
+        emit: &mut archive::Emit<'_>,
+    ) -> Option<FileOutcome> {
+        check_input(
+            &self.engines[*engine],
+            input,
+            self.stdin_text,
+            self.keep_text,
+            emit,
+        )
+    }
+
+    /// A file that is not streamed: its findings come in its outcome.
+    fn check_counted(&self, item: &(Input, usize)) -> Option<FileOutcome> {
+        let outcome = self.check(item, &mut |_| {});
+        self.progress
+            .file_done(&item.0, outcome.as_ref().map_or(0, |o| o.findings.len()));
+        outcome
+    }
 }
 
 /// Whether the run is one file small enough that splitting its work cannot pay off.
@@ -300,12 +382,14 @@ fn single_small(inputs: &[(Input, usize)], stdin: Option<&Result<Decoded, ReadEr
 /// Up to this size, a file is checked without starting worker threads.
 const SMALL_FILE: u64 = 1 << 20;
 
-/// Reads and checks one input. A binary file met while walking a directory is skipped.
+/// Reads and checks one input. A binary file met while walking a directory is skipped. An
+/// archive read from disk gives its findings to `emit` as they are found, not in the outcome.
 fn check_input(
     engine: &Engine,
     input: &Input,
     stdin_text: Option<&Result<Decoded, ReadError>>,
     keep_text: bool,
+    emit: &mut archive::Emit<'_>,
 ) -> Option<FileOutcome> {
     let path = input.display().to_string();
     let name = match input {
@@ -314,7 +398,7 @@ fn check_input(
     };
     let archive = archive_of(name);
     if let (Some(archive), Input::File(_, file, _)) = (archive, input) {
-        match stream_archive(engine, &path, file, archive) {
+        match stream_archive(engine, &path, file, archive, emit) {
             Ok(Some(outcome)) => return Some(outcome),
             Ok(None) => {} // not UTF-8: decoded whole below
             Err(e) => return Some(FileOutcome::failed(path, format!("cannot read: {e}"))),
@@ -392,12 +476,14 @@ fn check_decoded(engine: &Engine, path: &str, name: &Path, text: &str) -> FileOu
     }
 }
 
-/// Streams a UTF-8 archive from disk; `None` when it is not UTF-8 (decoded whole instead).
+/// Streams a UTF-8 archive from disk, its findings to `emit`; `None` when it is not UTF-8
+/// (decoded whole instead).
 fn stream_archive(
     engine: &Engine,
     path: &str,
     file: &Path,
     archive: Archive,
+    emit: &mut archive::Emit<'_>,
 ) -> io::Result<Option<FileOutcome>> {
     let mut reader = io::BufReader::with_capacity(1 << 16, File::open(file)?);
     let head = reader.fill_buf()?;
@@ -420,11 +506,15 @@ fn stream_archive(
         f.read_exact(&mut buf)?;
         Ok(buf)
     };
+    // A panic part way keeps what was already given out, and the archive becomes an error.
     let checked = catch_unwind(AssertUnwindSafe(|| {
-        archive::check_archive(engine, path, archive, reader, &mut fetch)
+        archive::check_archive(engine, path, archive, reader, &mut fetch, emit)
     }));
     Ok(Some(match checked {
-        Ok(out) => archive_outcome(path, out),
+        Ok(errors) => FileOutcome {
+            record_errors: errors,
+            ..FileOutcome::checked(path.to_string(), Vec::new())
+        },
         Err(_) => FileOutcome::internal_error(path.to_string()),
     }))
 }
@@ -434,24 +524,14 @@ fn archive_in_memory(engine: &Engine, path: &str, text: &str, archive: Archive) 
     let mut fetch = |r: std::ops::Range<u64>| -> io::Result<Vec<u8>> {
         Ok(bytes[r.start as usize..r.end as usize].to_vec())
     };
-    archive_outcome(
-        path,
-        archive::check_archive(engine, path, archive, bytes, &mut fetch),
-    )
-}
-
-fn archive_outcome(path: &str, mut out: archive::ArchiveOutcome) -> FileOutcome {
-    // Records come in order, so this is usually sorted already: a stable sort would need a
-    // buffer half the size of all findings.
-    if !out
-        .findings
-        .is_sorted_by(|a, b| a.sort_key() <= b.sort_key())
-    {
-        out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut findings = Vec::new();
+    let errors = archive::check_archive(engine, path, archive, bytes, &mut fetch, &mut |batch| {
+        findings.extend(batch)
+    });
+    FileOutcome {
+        record_errors: errors,
+        ..FileOutcome::checked(path.to_string(), findings)
     }
-    let mut outcome = FileOutcome::checked(path.to_string(), out.findings);
-    outcome.record_errors = out.errors;
-    outcome
 }
 
 pub fn rules(args: RulesArgs) -> Result<Exit, Fatal> {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::cli::ServeArgs;
 use crate::commands::{check_named_text, load_engine, run_config, Exit, Fatal};
 use crate::engine::Engine;
-use crate::report::{write_json, RunReport};
+use crate::report::{Reporter, Style};
 use crate::rules::{ExampleKind, Rule};
 
 /// The largest request body accepted: a long article with room to spare.
@@ -105,14 +105,10 @@ async fn check(State(app): State<Arc<App>>, body: Body) -> Response {
         .unwrap_or_else(|| "draft.txt".to_string());
     let checked = tokio::task::spawn_blocking(move || {
         let outcome = check_named_text(&app.engine, &name, &request.text);
-        let report = RunReport {
-            files: vec![outcome],
-            errors: Vec::new(),
-            breakdown: false,
-            baselined: 0,
-        };
         let mut out = Vec::new();
-        write_json(&mut out, &report).map(|()| out)
+        let mut reporter = Reporter::new(&mut out, Style::Json, false, None, Vec::new());
+        reporter.file(outcome);
+        reporter.finish().map(|_| out)
     })
     .await;
     match checked {

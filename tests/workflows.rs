@@ -431,3 +431,64 @@ fn a_jsonl_archive_larger_than_a_batch_keeps_every_record_in_order() {
     assert_eq!(errors[0]["line"], 45_000);
     assert_eq!(runs[0].stdout, runs[1].stdout);
 }
+
+/// An archive's findings are written batch by batch as they are checked: among other files,
+/// in input order, counted in the summary, and filtered by a baseline like any others (the
+/// baseline file itself, lying in the checked directory, is not checked).
+#[test]
+fn streamed_archives_keep_input_order_counts_and_baselines() {
+    let mut jsonl = String::new();
+    for i in 1..=50_000usize {
+        let text = if i % 5_000 == 0 {
+            "国家级好物"
+        } else {
+            "一条普通的消息，内容没有问题，只是凑够一批的长度。"
+        };
+        jsonl.push_str(&format!("{{\"id\":{i},\"text\":\"{text}\"}}\n"));
+    }
+    let dir = files(&[
+        ("a.txt", "全网最低价".as_bytes()),
+        ("b.jsonl", jsonl.as_bytes()),
+        ("c.txt", "史上最强".as_bytes()),
+    ]);
+    let run = hegui(
+        dir.path(),
+        &["check", ".", "--format", "json", "--threads", "2"],
+    );
+    let findings = run.findings();
+    let paths: Vec<&str> = findings
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    let archive = paths.iter().filter(|p| p.ends_with("b.jsonl")).count();
+    assert_eq!(archive, 10, "{paths:?}");
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted, "findings come in input order");
+    assert!(paths.first().is_some_and(|p| p.ends_with("a.txt")));
+    assert!(paths.last().is_some_and(|p| p.ends_with("c.txt")));
+    let summary = &run.json()["summary"];
+    assert_eq!(summary["findings"], findings.len());
+    assert_eq!(summary["files"], 3);
+
+    let lines = hegui(dir.path(), &["check", ".", "--format", "jsonl"]);
+    let kinds: Vec<String> = lines
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("a JSON line")["type"].to_string()
+        })
+        .collect();
+    assert_eq!(kinds.len(), findings.len() + 1);
+    assert_eq!(kinds.last().map(String::as_str), Some("\"summary\""));
+
+    let written = hegui(dir.path(), &["check", ".", "--write-baseline", "base.json"]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let known = hegui(
+        dir.path(),
+        &["check", ".", "--format", "json", "--baseline", "base.json"],
+    );
+    assert_eq!(known.code, 0, "{}", known.stderr);
+    assert!(known.findings().is_empty());
+    assert_eq!(known.json()["summary"]["baselined"], findings.len());
+}

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use human::HumanRenderer;
-pub use sarif::{write_github, write_sarif, RuleInfo};
+pub use sarif::RuleInfo;
 
+use crate::baseline::Baseline;
 use crate::diagnostic::{Finding, InputError};
 use crate::rules::Severity;
 
@@ -72,18 +73,6 @@ impl FileOutcome {
     }
 }
 
-/// The whole run, in output order.
-#[derive(Debug, Default)]
-pub struct RunReport {
-    pub files: Vec<FileOutcome>,
-    /// Errors not tied to a checked file (a path that does not exist, a walk error).
-    pub errors: Vec<InputError>,
-    /// Count findings per pack, rule and file in the summary (`--summary`).
-    pub breakdown: bool,
-    /// Findings left out because the baseline already holds them.
-    pub baselined: usize,
-}
-
 #[derive(Debug, Serialize)]
 pub struct Summary {
     pub files: usize,
@@ -105,61 +94,8 @@ pub struct Summary {
     pub by_file: Option<BTreeMap<String, usize>>,
 }
 
-impl RunReport {
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.files.iter().flat_map(|f| f.findings.iter())
-    }
-
-    pub fn all_errors(&self) -> impl Iterator<Item = &InputError> {
-        self.errors.iter().chain(
-            self.files
-                .iter()
-                .flat_map(|f| f.error.iter().chain(&f.record_errors)),
-        )
-    }
-
-    /// Files that were read and checked.
-    pub fn checked(&self) -> usize {
-        self.files.iter().filter(|f| f.error.is_none()).count()
-    }
-
-    pub fn summary(&self) -> Summary {
-        let mut by_severity = BTreeMap::new();
-        for f in self.findings() {
-            *by_severity.entry(f.severity).or_insert(0) += 1;
-        }
-        let count = |key: &dyn Fn(&Finding) -> &str| {
-            let mut map = BTreeMap::new();
-            for f in self.findings() {
-                *map.entry(key(f).to_string()).or_insert(0) += 1;
-            }
-            map
-        };
-        let breakdown = self.breakdown;
-        Summary {
-            files: self.checked(),
-            findings: self.findings().count(),
-            by_severity,
-            errors: self.all_errors().count(),
-            suppressed: self.files.iter().map(|f| f.suppressed).sum(),
-            baselined: self.baselined,
-            by_pack: breakdown.then(|| count(&|f| &*f.pack)),
-            by_rule: breakdown.then(|| count(&|f| &*f.rule)),
-            by_file: breakdown.then(|| count(&|f| &*f.path)),
-        }
-    }
-}
-
 fn is_zero(n: &usize) -> bool {
     *n == 0
-}
-
-#[derive(Serialize)]
-struct JsonDocument<'a> {
-    version: u32,
-    findings: Vec<&'a Finding>,
-    errors: Vec<&'a InputError>,
-    summary: Summary,
 }
 
 #[derive(Serialize)]
@@ -170,69 +106,331 @@ struct Tagged<'a, T: Serialize> {
     inner: T,
 }
 
-pub fn write_json(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
-    let doc = JsonDocument {
-        version: 1,
-        findings: report.findings().collect(),
-        errors: report.all_errors().collect(),
-        summary: report.summary(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
-}
-
-pub fn write_jsonl(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
-    for f in report.findings() {
-        write_line(out, "finding", f)?;
-    }
-    for e in report.all_errors() {
-        write_line(out, "error", e)?;
-    }
-    write_line(out, "summary", report.summary())
-}
-
 /// One JSON Lines record: `{"type": kind, …fields of inner}`.
 fn write_line<T: Serialize>(out: &mut dyn Write, kind: &str, inner: T) -> io::Result<()> {
     serde_json::to_writer(&mut *out, &Tagged { kind, inner }).map_err(io::Error::other)?;
     writeln!(out)
 }
 
-pub fn write_human(
+/// The `--summary` tables of human output: per pack, rule, severity and file, most first.
+fn write_breakdown(
     out: &mut dyn Write,
-    report: &RunReport,
-    renderer: &HumanRenderer,
+    names: &BTreeMap<Arc<str>, Arc<str>>,
+    s: &Summary,
 ) -> io::Result<()> {
-    for file in &report.files {
-        match &file.text {
-            Some(text) if !file.findings.is_empty() => out.write_all(
-                renderer
-                    .render_file(&file.path, text, &file.findings)
-                    .as_bytes(),
-            )?,
-            // Archives stream past and keep no text: one line a finding.
-            _ => {
-                for f in &file.findings {
-                    let field = f
-                        .field
-                        .as_deref()
-                        .map(|x| format!(" [{x}]"))
-                        .unwrap_or_default();
-                    writeln!(
-                        out,
-                        "{} {}:{}:{}{field}: {} {}（{}）",
-                        f.severity.label_zh(),
-                        f.path,
-                        f.line,
-                        f.column,
-                        f.rule,
-                        f.message,
-                        f.law
-                    )?;
+    let (Some(packs), Some(rules), Some(files)) = (&s.by_pack, &s.by_rule, &s.by_file) else {
+        return Ok(());
+    };
+    let sorted = |map: &BTreeMap<String, usize>| {
+        let mut rows: Vec<(String, usize)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        rows
+    };
+    writeln!(out, "汇总：按规则包")?;
+    for (pack, n) in sorted(packs) {
+        writeln!(out, "  {pack:<12} {n:>7}")?;
+    }
+    writeln!(out, "汇总：按规则")?;
+    for (rule, n) in sorted(rules) {
+        let name = names.get(rule.as_str()).map_or("", |n| &**n);
+        writeln!(out, "  {rule:<8} {n:>7}  {name}")?;
+    }
+    writeln!(out, "汇总：按严重程度")?;
+    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+        let n = s.by_severity.get(&sev).copied().unwrap_or(0);
+        writeln!(out, "  {:<8} {n:>7}  {}", sev.as_str(), sev.label_zh())?;
+    }
+    writeln!(out, "汇总：按文件")?;
+    for (path, n) in sorted(files) {
+        writeln!(out, "  {n:>7}  {path}")?;
+    }
+    Ok(())
+}
+
+/// How a run is reported.
+pub enum Style {
+    Human(Box<HumanRenderer>),
+    Json,
+    Jsonl,
+    /// SARIF needs every finding in one document: they are kept until the end.
+    Sarif(Vec<RuleInfo>),
+    Github,
+    /// Nothing is written; the findings are kept (`--write-baseline`).
+    Collect,
+}
+
+/// Writes a run's output as it goes: each file's findings, or each batch of an archive's, as
+/// soon as they are checked, in input order; errors and the summary at the end. Only counts
+/// are kept (unless the style needs every finding), so a huge archive's findings never pile up.
+pub struct Reporter<'w> {
+    out: &'w mut (dyn Write + Send),
+    style: Style,
+    baseline: Option<Baseline>,
+    tally: Tally,
+    /// Walk errors first, then each input's, in input order.
+    errors: Vec<InputError>,
+    kept: Vec<Finding>,
+    /// The first write that failed: nothing more is written.
+    failed: Option<io::Error>,
+}
+
+/// What the run found, counted as it is written.
+#[derive(Default)]
+struct Tally {
+    files: usize,
+    findings: usize,
+    by_severity: BTreeMap<Severity, usize>,
+    suppressed: usize,
+    baselined: usize,
+    worst: Option<Severity>,
+    /// `--summary`: per pack, rule and file, and each rule's name.
+    breakdown: Option<Breakdown>,
+}
+
+#[derive(Default)]
+struct Breakdown {
+    by_pack: BTreeMap<String, usize>,
+    by_rule: BTreeMap<String, usize>,
+    by_file: BTreeMap<String, usize>,
+    names: BTreeMap<Arc<str>, Arc<str>>,
+}
+
+/// What the caller needs once the output is written.
+pub struct Totals {
+    /// Inputs that were read and checked.
+    pub checked: usize,
+    pub errors: usize,
+    /// The most severe finding reported.
+    pub worst: Option<Severity>,
+    /// The findings, for `Style::Collect`.
+    pub findings: Vec<Finding>,
+}
+
+impl<'w> Reporter<'w> {
+    /// `errors`: problems met before any input was read (paths that do not exist).
+    pub fn new(
+        out: &'w mut (dyn Write + Send),
+        style: Style,
+        breakdown: bool,
+        baseline: Option<Baseline>,
+        errors: Vec<InputError>,
+    ) -> Reporter<'w> {
+        let mut reporter = Reporter {
+            out,
+            style,
+            baseline,
+            tally: Tally {
+                breakdown: breakdown.then(Breakdown::default),
+                ..Tally::default()
+            },
+            errors,
+            kept: Vec::new(),
+            failed: None,
+        };
+        if let Style::Json = reporter.style {
+            reporter.write(|out| write!(out, "{{\n  \"version\": 1,\n  \"findings\": ["));
+        }
+        reporter
+    }
+
+    /// One checked (or unreadable) input, with all its findings.
+    pub fn file(&mut self, outcome: FileOutcome) {
+        if outcome.error.is_none() {
+            self.tally.files += 1;
+        }
+        self.tally.suppressed += outcome.suppressed;
+        self.findings(outcome.text.as_ref(), outcome.findings);
+        self.errors.extend(outcome.error);
+        self.errors.extend(outcome.record_errors);
+    }
+
+    /// Findings of the input being checked; `text`, when the input was kept whole, lets human
+    /// output draw them in context. An archive calls this once per batch.
+    pub fn findings(&mut self, text: Option<&Arc<str>>, mut findings: Vec<Finding>) {
+        if let Some(known) = &mut self.baseline {
+            let before = findings.len();
+            findings.retain(|f| !known.take(&f.fingerprint));
+            self.tally.baselined += before - findings.len();
+        }
+        if findings.is_empty() {
+            return;
+        }
+        self.tally.count(&findings);
+        let any_before = self.tally.findings > findings.len();
+        match &self.style {
+            Style::Human(renderer) => {
+                let rendered = match (text, findings.first()) {
+                    (Some(text), Some(first)) => {
+                        Some(renderer.render_file(&first.path, text, &findings))
+                    }
+                    _ => None,
+                };
+                self.write(|out| match rendered {
+                    Some(r) => out.write_all(r.as_bytes()),
+                    None => findings.iter().try_for_each(|f| human_line(out, f)),
+                });
+            }
+            Style::Json => self.write(|out| {
+                for (i, f) in findings.iter().enumerate() {
+                    out.write_all(if any_before || i > 0 { b",\n" } else { b"\n" })?;
+                    indented(out, f, 4, true)?;
                 }
+                Ok(())
+            }),
+            Style::Jsonl => self.write(|out| {
+                findings
+                    .iter()
+                    .try_for_each(|f| write_line(out, "finding", f))
+            }),
+            Style::Github => {
+                self.write(|out| findings.iter().try_for_each(|f| sarif::github_line(out, f)))
+            }
+            Style::Sarif(_) | Style::Collect => self.kept.extend(findings),
+        }
+    }
+
+    /// Writes the errors and the summary.
+    pub fn finish(mut self) -> io::Result<Totals> {
+        let summary = self.summary();
+        let errors = std::mem::take(&mut self.errors);
+        let kept = std::mem::take(&mut self.kept);
+        let checked = self.tally.files;
+        match &self.style {
+            Style::Human(_) => {
+                let names = self.tally.breakdown.take().map(|b| b.names);
+                self.write(|out| human_end(out, &errors, names.as_ref(), &summary));
+            }
+            Style::Json => {
+                let closed: &[u8] = if summary.findings > 0 { b"\n  ]" } else { b"]" };
+                self.write(|out| {
+                    out.write_all(closed)?;
+                    out.write_all(b",\n  \"errors\": ")?;
+                    indented(out, &errors, 2, false)?;
+                    out.write_all(b",\n  \"summary\": ")?;
+                    indented(out, &summary, 2, false)?;
+                    out.write_all(b"\n}\n")
+                });
+            }
+            Style::Jsonl => self.write(|out| {
+                errors
+                    .iter()
+                    .try_for_each(|e| write_line(out, "error", e))?;
+                write_line(out, "summary", &summary)
+            }),
+            Style::Github => self.write(|out| sarif::github_end(out, &errors, &summary)),
+            Style::Sarif(rules) => {
+                let doc = sarif::document(&kept, &errors, checked, rules);
+                self.write(|out| {
+                    serde_json::to_writer_pretty(&mut *out, &doc)?;
+                    writeln!(out)
+                });
+            }
+            Style::Collect => {}
+        }
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(Totals {
+            checked,
+            errors: errors.len(),
+            worst: self.tally.worst,
+            findings: kept,
+        })
+    }
+
+    fn summary(&self) -> Summary {
+        let t = &self.tally;
+        let b = t.breakdown.as_ref();
+        Summary {
+            files: t.files,
+            findings: t.findings,
+            by_severity: t.by_severity.clone(),
+            errors: self.errors.len(),
+            suppressed: t.suppressed,
+            baselined: t.baselined,
+            by_pack: b.map(|b| b.by_pack.clone()),
+            by_rule: b.map(|b| b.by_rule.clone()),
+            by_file: b.map(|b| b.by_file.clone()),
+        }
+    }
+
+    fn write(&mut self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
+        if self.failed.is_none() {
+            if let Err(e) = write(&mut *self.out) {
+                self.failed = Some(e);
             }
         }
     }
-    for e in report.all_errors() {
+}
+
+impl Tally {
+    fn count(&mut self, findings: &[Finding]) {
+        self.findings += findings.len();
+        for f in findings {
+            *self.by_severity.entry(f.severity).or_insert(0) += 1;
+            self.worst = self.worst.max(Some(f.severity));
+            if let Some(b) = &mut self.breakdown {
+                *b.by_pack.entry(f.pack.to_string()).or_insert(0) += 1;
+                *b.by_rule.entry(f.rule.to_string()).or_insert(0) += 1;
+                *b.by_file.entry(f.path.to_string()).or_insert(0) += 1;
+                b.names
+                    .entry(Arc::clone(&f.rule))
+                    .or_insert_with(|| Arc::clone(&f.name));
+            }
+        }
+    }
+}
+
+/// `value` as pretty JSON nested `depth` spaces deep: the same bytes as when it is written
+/// inside the whole document at once (JSON strings hold no raw line breaks).
+fn indented(
+    out: &mut dyn Write,
+    value: &impl Serialize,
+    depth: usize,
+    first_too: bool,
+) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    let pad = " ".repeat(depth);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+        }
+        if i > 0 || first_too {
+            out.write_all(pad.as_bytes())?;
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// A finding of an archive (no text kept to draw it in): one line.
+fn human_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    let field = f
+        .field
+        .as_deref()
+        .map(|x| format!(" [{x}]"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{} {}:{}:{}{field}: {} {}（{}）",
+        f.severity.label_zh(),
+        f.path,
+        f.line,
+        f.column,
+        f.rule,
+        f.message,
+        f.law
+    )
+}
+
+fn human_end(
+    out: &mut dyn Write,
+    errors: &[InputError],
+    names: Option<&BTreeMap<Arc<str>, Arc<str>>>,
+    s: &Summary,
+) -> io::Result<()> {
+    for e in errors {
         match (e.line, e.column) {
             (Some(line), Some(column)) => {
                 writeln!(out, "错误 {}:{line}:{column}: {}", e.path, e.message)?
@@ -240,8 +438,9 @@ pub fn write_human(
             _ => writeln!(out, "错误 {}: {}", e.path, e.message)?,
         }
     }
-    let s = report.summary();
-    write_breakdown(out, report, &s)?;
+    if let Some(names) = names {
+        write_breakdown(out, names, s)?;
+    }
     let count = |sev| s.by_severity.get(&sev).copied().unwrap_or(0);
     if s.findings == 0 {
         writeln!(out, "hegui: 检查了 {} 个文件，未发现问题。", s.files)?;
@@ -258,38 +457,6 @@ pub fn write_human(
     }
     if s.errors > 0 {
         writeln!(out, "hegui: {} 个输入无法检查（见上方错误）。", s.errors)?;
-    }
-    Ok(())
-}
-
-/// The `--summary` tables of human output: per pack, rule, severity and file, most first.
-fn write_breakdown(out: &mut dyn Write, report: &RunReport, s: &Summary) -> io::Result<()> {
-    let (Some(packs), Some(rules), Some(files)) = (&s.by_pack, &s.by_rule, &s.by_file) else {
-        return Ok(());
-    };
-    let names: BTreeMap<&str, &str> = report.findings().map(|f| (&*f.rule, &*f.name)).collect();
-    let sorted = |map: &BTreeMap<String, usize>| {
-        let mut rows: Vec<(String, usize)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        rows
-    };
-    writeln!(out, "汇总：按规则包")?;
-    for (pack, n) in sorted(packs) {
-        writeln!(out, "  {pack:<12} {n:>7}")?;
-    }
-    writeln!(out, "汇总：按规则")?;
-    for (rule, n) in sorted(rules) {
-        let name = names.get(rule.as_str()).copied().unwrap_or_default();
-        writeln!(out, "  {rule:<8} {n:>7}  {name}")?;
-    }
-    writeln!(out, "汇总：按严重程度")?;
-    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-        let n = s.by_severity.get(&sev).copied().unwrap_or(0);
-        writeln!(out, "  {:<8} {n:>7}  {}", sev.as_str(), sev.label_zh())?;
-    }
-    writeln!(out, "汇总：按文件")?;
-    for (path, n) in sorted(files) {
-        writeln!(out, "  {n:>7}  {path}")?;
     }
     Ok(())
 }

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
-use super::RunReport;
-use crate::diagnostic::Finding;
+use super::Summary;
+use crate::diagnostic::{Finding, InputError};
 use crate::rules::Severity;
 use crate::suppress::{META_LAW, MISSING_REASON, UNUSED};
 
@@ -61,11 +61,17 @@ fn uri(path: &str) -> String {
     utf8_percent_encode(&path.replace('\\', "/"), URI_PATH).to_string()
 }
 
-pub fn write_sarif(out: &mut dyn Write, report: &RunReport, rules: &[RuleInfo]) -> io::Result<()> {
+/// The SARIF document of a whole run.
+pub fn document(
+    findings: &[Finding],
+    errors: &[InputError],
+    checked: usize,
+    rules: &[RuleInfo],
+) -> Value {
     // Every enabled rule, plus any rule a finding names that the list lacks.
     let mut by_id: BTreeMap<&str, RuleInfo> =
         rules.iter().map(|r| (r.id.as_str(), r.clone())).collect();
-    for f in report.findings() {
+    for f in findings {
         by_id.entry(&*f.rule).or_insert_with(|| RuleInfo {
             id: f.rule.to_string(),
             name: f.name.to_string(),
@@ -94,12 +100,12 @@ pub fn write_sarif(out: &mut dyn Write, report: &RunReport, rules: &[RuleInfo]) 
             })
         })
         .collect();
-    let results: Vec<Value> = report
-        .findings()
+    let results: Vec<Value> = findings
+        .iter()
         .map(|f| result(f, index.get(&*f.rule).copied()))
         .collect();
-    let notifications: Vec<Value> = report
-        .all_errors()
+    let notifications: Vec<Value> = errors
+        .iter()
         .map(|e| {
             let mut location =
                 json!({"physicalLocation": {"artifactLocation": {"uri": uri(&e.path)}}});
@@ -110,7 +116,7 @@ pub fn write_sarif(out: &mut dyn Write, report: &RunReport, rules: &[RuleInfo]) 
             json!({"level": "error", "message": {"text": e.message}, "locations": [location]})
         })
         .collect();
-    let doc = json!({
+    json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -123,13 +129,11 @@ pub fn write_sarif(out: &mut dyn Write, report: &RunReport, rules: &[RuleInfo]) 
             "columnKind": "unicodeCodePoints",
             "results": results,
             "invocations": [{
-                "executionSuccessful": report.checked() > 0 || report.all_errors().next().is_none(),
+                "executionSuccessful": checked > 0 || errors.is_empty(),
                 "toolExecutionNotifications": notifications,
             }],
         }],
-    });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    })
 }
 
 fn result(f: &Finding, rule_index: Option<usize>) -> Value {
@@ -164,37 +168,38 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
 }
 
 /// GitHub Actions workflow commands: one annotation per finding, on its line.
-pub fn write_github(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
-    for f in report.findings() {
-        let command = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "notice",
-        };
-        let mut message = format!("{}（{}）建议：{}", f.message, f.law, f.help);
-        if let Some(field) = &f.field {
-            message.push_str(&format!(" [{field}]"));
-        }
-        writeln!(
-            out,
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            property(&f.path),
-            f.line,
-            f.column,
-            f.end_line,
-            f.end_column,
-            property(&format!("{} {}", f.rule, f.name)),
-            data(&message)
-        )?;
+pub fn github_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    let command = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let mut message = format!("{}（{}）建议：{}", f.message, f.law, f.help);
+    if let Some(field) = &f.field {
+        message.push_str(&format!(" [{field}]"));
     }
-    for e in report.all_errors() {
+    writeln!(
+        out,
+        "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+        property(&f.path),
+        f.line,
+        f.column,
+        f.end_line,
+        f.end_column,
+        property(&format!("{} {}", f.rule, f.name)),
+        data(&message)
+    )
+}
+
+/// The run's errors as annotations, then a one-line summary.
+pub fn github_end(out: &mut dyn Write, errors: &[InputError], s: &Summary) -> io::Result<()> {
+    for e in errors {
         let mut at = format!("file={}", property(&e.path));
         if let (Some(line), Some(column)) = (e.line, e.column) {
             at.push_str(&format!(",line={line},col={column}"));
         }
         writeln!(out, "::error {at},title=hegui::{}", data(&e.message))?;
     }
-    let s = report.summary();
     writeln!(
         out,
         "hegui: {} files, {} findings, {} errors",
