@@ -208,7 +208,12 @@ pub fn parse_yaml<T: serde::de::DeserializeOwned>(
     source: &PackSource,
     index: usize,
 ) -> Result<T, Box<PackError>> {
-    serde_saphyr::from_str(&source.text).map_err(|e| {
+    let mut options = serde_saphyr::Options::default();
+    if source.builtin {
+        // Our own packs: no hostile document to limit, and a little less start-up.
+        options.budget = None;
+    }
+    serde_saphyr::from_str_with_options(&source.text, options).map_err(|e| {
         let loc = e.location().map(|l| Loc {
             source: index,
             line: l.line(),
