@@ -249,12 +249,13 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
         pool.install(|| run.report_to(&mut reporter));
     }
     progress.finish();
-    let totals = match reporter.finish() {
-        Ok(totals) => totals,
+    let (totals, written) = reporter.finish();
+    match written {
+        Ok(()) => {}
         // A closed pipe (`hegui check | head`) is the reader's choice, not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Clean),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(miette::miette!("cannot write output: {e}")),
-    };
+    }
     if let Some(path) = &args.write_baseline {
         let n =
             baseline::write(path, totals.findings.iter()).map_err(|e| miette::miette!("{e}"))?;

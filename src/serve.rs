@@ -108,7 +108,8 @@ async fn check(State(app): State<Arc<App>>, body: Body) -> Response {
         let mut out = Vec::new();
         let mut reporter = Reporter::new(&mut out, Style::Json, false, None, Vec::new());
         reporter.file(outcome);
-        reporter.finish().map(|_| out)
+        let (_, written) = reporter.finish();
+        written.map(|()| out)
     })
     .await;
     match checked {

@@ -483,3 +483,31 @@ fn exempt_contexts_are_lowered_to_info_with_the_reason() {
     )]);
     assert_eq!(hegui(dir.path(), &["check", "b.txt"]).code, 0);
 }
+
+/// `hegui check | head`: the reader closing the pipe is not an error, and the exit code still
+/// says what was found.
+#[test]
+fn a_closed_pipe_keeps_the_exit_code_of_the_findings() {
+    use std::io::{BufRead, BufReader};
+    let copy = "全网最低价\n".repeat(5_000);
+    let dir = files(&[("many.txt", copy.as_bytes())]);
+    for format in ["jsonl", "json", "human"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hegui"))
+            .current_dir(dir.path())
+            .args(["check", "many.txt", "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("hegui starts");
+        let mut first = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("a line");
+        // The reader is dropped here: the rest of the output meets a closed pipe.
+        let out = child.wait_with_output().expect("hegui ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        assert!(!stderr.contains("cannot write"), "{format}: {stderr}");
+    }
+}

@@ -108,7 +108,7 @@ struct Tagged<'a, T: Serialize> {
 
 /// One JSON Lines record: `{"type": kind, …fields of inner}`.
 fn write_line<T: Serialize>(out: &mut dyn Write, kind: &str, inner: T) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &Tagged { kind, inner }).map_err(io::Error::other)?;
+    serde_json::to_writer(&mut *out, &Tagged { kind, inner }).map_err(io::Error::from)?;
     writeln!(out)
 }
 
@@ -289,8 +289,9 @@ impl<'w> Reporter<'w> {
         }
     }
 
-    /// Writes the errors and the summary.
-    pub fn finish(mut self) -> io::Result<Totals> {
+    /// Writes the errors and the summary. The totals hold even when the output could not be
+    /// written (a reader that closed the pipe still gets the exit code of what was found).
+    pub fn finish(mut self) -> (Totals, io::Result<()>) {
         let summary = self.summary();
         let errors = std::mem::take(&mut self.errors);
         let kept = std::mem::take(&mut self.kept);
@@ -327,16 +328,17 @@ impl<'w> Reporter<'w> {
             }
             Style::Collect => {}
         }
-        if let Some(e) = self.failed.take() {
-            return Err(e);
-        }
-        self.out.flush()?;
-        Ok(Totals {
+        let written = match self.failed.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        };
+        let totals = Totals {
             checked,
             errors: errors.len(),
             worst: self.tally.worst,
             findings: kept,
-        })
+        };
+        (totals, written)
     }
 
     fn summary(&self) -> Summary {
