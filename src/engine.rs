@@ -488,7 +488,12 @@ impl RegexTarget {
             if matches!(self.role, Role::Exception | Role::Exempt) {
                 // Run only in the few bytes around a match: the PikeVM alone is quick there,
                 // and skipping the DFAs' reverse NFA halves the compile a short check waits for.
-                config = config.hybrid(false).dfa(false);
+                config = config
+                    .hybrid(false)
+                    .dfa(false)
+                    .onepass(false)
+                    .backtrack(false)
+                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit);
             }
             Regex::builder().configure(config).build(&self.pattern).ok()
         });
