@@ -318,6 +318,8 @@ impl Run<'_> {
                     .take(GROUP)
                     .position(streamed)
                     .unwrap_or(rest.len().min(GROUP));
+                // One file stays on this thread: outside a pool (one small input), `par_iter`
+                // would start rayon's global one.
                 let outcomes: Vec<Option<FileOutcome>> = if n == 1 {
                     vec![self.check_counted(first)]
                 } else {
@@ -512,10 +514,7 @@ fn stream_archive(
         archive::check_archive(engine, path, archive, reader, &mut fetch, emit)
     }));
     Ok(Some(match checked {
-        Ok(errors) => FileOutcome {
-            record_errors: errors,
-            ..FileOutcome::checked(path.to_string(), Vec::new())
-        },
+        Ok(errors) => FileOutcome::archive(path.to_string(), Vec::new(), errors),
         Err(_) => FileOutcome::internal_error(path.to_string()),
     }))
 }
@@ -529,10 +528,7 @@ fn archive_in_memory(engine: &Engine, path: &str, text: &str, archive: Archive) 
     let errors = archive::check_archive(engine, path, archive, bytes, &mut fetch, &mut |batch| {
         findings.extend(batch)
     });
-    FileOutcome {
-        record_errors: errors,
-        ..FileOutcome::checked(path.to_string(), findings)
-    }
+    FileOutcome::archive(path.to_string(), findings, errors)
 }
 
 pub fn rules(args: RulesArgs) -> Result<Exit, Fatal> {

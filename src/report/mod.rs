@@ -57,6 +57,19 @@ impl FileOutcome {
         }
     }
 
+    /// An archive that was read through: its findings (none when they were written as they
+    /// came) and the records that could not be read.
+    pub fn archive(
+        path: String,
+        findings: Vec<Finding>,
+        record_errors: Vec<InputError>,
+    ) -> FileOutcome {
+        FileOutcome {
+            record_errors,
+            ..FileOutcome::checked(path, findings)
+        }
+    }
+
     /// An input that could not be checked.
     pub fn failed(path: String, message: String) -> FileOutcome {
         let mut outcome = FileOutcome::checked(path, Vec::new());
@@ -87,11 +100,11 @@ pub struct Summary {
     pub baselined: usize,
     /// With `--summary`: findings per pack, per rule and per file (files with findings).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub by_pack: Option<BTreeMap<String, usize>>,
+    pub by_pack: Option<BTreeMap<Arc<str>, usize>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub by_rule: Option<BTreeMap<String, usize>>,
+    pub by_rule: Option<BTreeMap<Arc<str>, usize>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub by_file: Option<BTreeMap<String, usize>>,
+    pub by_file: Option<BTreeMap<Arc<str>, usize>>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -113,26 +126,22 @@ fn write_line<T: Serialize>(out: &mut dyn Write, kind: &str, inner: T) -> io::Re
 }
 
 /// The `--summary` tables of human output: per pack, rule, severity and file, most first.
-fn write_breakdown(
-    out: &mut dyn Write,
-    names: &BTreeMap<Arc<str>, Arc<str>>,
-    s: &Summary,
-) -> io::Result<()> {
+fn write_breakdown(out: &mut dyn Write, names: &RuleNames, s: &Summary) -> io::Result<()> {
     let (Some(packs), Some(rules), Some(files)) = (&s.by_pack, &s.by_rule, &s.by_file) else {
         return Ok(());
     };
-    let sorted = |map: &BTreeMap<String, usize>| {
-        let mut rows: Vec<(String, usize)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    fn sorted(map: &BTreeMap<Arc<str>, usize>) -> Vec<(&str, usize)> {
+        let mut rows: Vec<(&str, usize)> = map.iter().map(|(k, v)| (&**k, *v)).collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         rows
-    };
+    }
     writeln!(out, "汇总：按规则包")?;
     for (pack, n) in sorted(packs) {
         writeln!(out, "  {pack:<12} {n:>7}")?;
     }
     writeln!(out, "汇总：按规则")?;
     for (rule, n) in sorted(rules) {
-        let name = names.get(rule.as_str()).map_or("", |n| &**n);
+        let name = names.get(rule).map_or("", |n| &**n);
         writeln!(out, "  {rule:<8} {n:>7}  {name}")?;
     }
     writeln!(out, "汇总：按严重程度")?;
@@ -187,12 +196,15 @@ struct Tally {
     breakdown: Option<Breakdown>,
 }
 
+/// Each rule's short name, by id.
+type RuleNames = BTreeMap<Arc<str>, Arc<str>>;
+
 #[derive(Default)]
 struct Breakdown {
-    by_pack: BTreeMap<String, usize>,
-    by_rule: BTreeMap<String, usize>,
-    by_file: BTreeMap<String, usize>,
-    names: BTreeMap<Arc<str>, Arc<str>>,
+    by_pack: BTreeMap<Arc<str>, usize>,
+    by_rule: BTreeMap<Arc<str>, usize>,
+    by_file: BTreeMap<Arc<str>, usize>,
+    names: RuleNames,
 }
 
 /// What the caller needs once the output is written.
@@ -292,13 +304,12 @@ impl<'w> Reporter<'w> {
     /// Writes the errors and the summary. The totals hold even when the output could not be
     /// written (a reader that closed the pipe still gets the exit code of what was found).
     pub fn finish(mut self) -> (Totals, io::Result<()>) {
-        let summary = self.summary();
+        let (summary, names) = self.summary();
         let errors = std::mem::take(&mut self.errors);
         let kept = std::mem::take(&mut self.kept);
         let checked = self.tally.files;
         match &self.style {
             Style::Human(_) => {
-                let names = self.tally.breakdown.take().map(|b| b.names);
                 self.write(|out| human_end(out, &errors, names.as_ref(), &summary));
             }
             Style::Json => {
@@ -341,20 +352,31 @@ impl<'w> Reporter<'w> {
         (totals, written)
     }
 
-    fn summary(&self) -> Summary {
-        let t = &self.tally;
-        let b = t.breakdown.as_ref();
-        Summary {
+    /// The summary, its counts moved out of the tally, and the rule names of `--summary`.
+    fn summary(&mut self) -> (Summary, Option<RuleNames>) {
+        let t = &mut self.tally;
+        let breakdown = t.breakdown.take();
+        let (by_pack, by_rule, by_file, names) = match breakdown {
+            Some(b) => (
+                Some(b.by_pack),
+                Some(b.by_rule),
+                Some(b.by_file),
+                Some(b.names),
+            ),
+            None => (None, None, None, None),
+        };
+        let summary = Summary {
             files: t.files,
             findings: t.findings,
-            by_severity: t.by_severity.clone(),
+            by_severity: std::mem::take(&mut t.by_severity),
             errors: self.errors.len(),
             suppressed: t.suppressed,
             baselined: t.baselined,
-            by_pack: b.map(|b| b.by_pack.clone()),
-            by_rule: b.map(|b| b.by_rule.clone()),
-            by_file: b.map(|b| b.by_file.clone()),
-        }
+            by_pack,
+            by_rule,
+            by_file,
+        };
+        (summary, names)
     }
 
     fn write(&mut self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
@@ -373,9 +395,10 @@ impl Tally {
             *self.by_severity.entry(f.severity).or_insert(0) += 1;
             self.worst = self.worst.max(Some(f.severity));
             if let Some(b) = &mut self.breakdown {
-                *b.by_pack.entry(f.pack.to_string()).or_insert(0) += 1;
-                *b.by_rule.entry(f.rule.to_string()).or_insert(0) += 1;
-                *b.by_file.entry(f.path.to_string()).or_insert(0) += 1;
+                // The keys are the findings' own shared strings: counting allocates nothing.
+                *b.by_pack.entry(Arc::clone(&f.pack)).or_insert(0) += 1;
+                *b.by_rule.entry(Arc::clone(&f.rule)).or_insert(0) += 1;
+                *b.by_file.entry(Arc::clone(&f.path)).or_insert(0) += 1;
                 b.names
                     .entry(Arc::clone(&f.rule))
                     .or_insert_with(|| Arc::clone(&f.name));
@@ -429,7 +452,7 @@ fn human_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
 fn human_end(
     out: &mut dyn Write,
     errors: &[InputError],
-    names: Option<&BTreeMap<Arc<str>, Arc<str>>>,
+    names: Option<&RuleNames>,
     s: &Summary,
 ) -> io::Result<()> {
     for e in errors {
