@@ -11,12 +11,32 @@ use sha2::{Digest, Sha256};
 use crate::diagnostic::Finding;
 use crate::normalize::{NormOptions, Normalized};
 
+/// The baseline format written: 2 hashes at most [`CONTEXT`] characters either side.
+const VERSION: u32 = 2;
+
+/// How many characters of its line either side of a finding go into its fingerprint.
+const CONTEXT: usize = 100;
+
 /// The fingerprint of a finding in `text`, the file it was found in.
 pub fn fingerprint(f: &Finding, text: &str) -> String {
     let start = f.byte_start.min(text.len());
     let end = f.byte_end.clamp(start, text.len());
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    // Its line, at most CONTEXT characters either side: in a one-line export, hashing the
+    // whole line for every finding took minutes, and text far away would change the hash.
+    let reach_back = text[..start]
+        .char_indices()
+        .rev()
+        .take(CONTEXT)
+        .last()
+        .map_or(start, |(i, _)| i);
+    let reach_on = text[end..]
+        .char_indices()
+        .nth(CONTEXT)
+        .map_or(text.len(), |(i, _)| end + i);
+    let line_start = text[reach_back..start]
+        .rfind('\n')
+        .map_or(reach_back, |i| reach_back + i + 1);
+    let line_end = text[end..reach_on].find('\n').map_or(reach_on, |i| end + i);
     let norm = |s: &str| Normalized::text_of(s, NormOptions::ALL);
     let mut hash = Sha256::new();
     for part in [
@@ -62,6 +82,23 @@ impl Baseline {
             .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
         let file: BaselineFile = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not a hegui baseline: {e}", path.display()))?;
+        match file.version {
+            VERSION => {}
+            // Version 1 hashed whole lines; lines of copy are mostly shorter than the context
+            // now hashed, so its fingerprints still hold there.
+            1 => eprintln!(
+                "hegui: {} is a version 1 baseline: a finding on a line longer than {} \
+                 characters may be reported as new; write it again with --write-baseline",
+                path.display(),
+                2 * CONTEXT
+            ),
+            v => {
+                return Err(format!(
+                    "{}: baseline version {v} is newer than this hegui reads ({VERSION})",
+                    path.display()
+                ))
+            }
+        }
         let mut counts = HashMap::new();
         for e in file.findings {
             *counts.entry(e.fingerprint).or_insert(0) += 1;
@@ -87,7 +124,7 @@ pub fn write<'a>(
     findings: impl Iterator<Item = &'a Finding>,
 ) -> Result<usize, String> {
     let file = BaselineFile {
-        version: 1,
+        version: VERSION,
         findings: findings
             .map(|f| Entry {
                 fingerprint: f.fingerprint.clone(),

@@ -150,7 +150,10 @@ impl Normalized {
     #[inline]
     fn push(&mut self, folded: &str, at: usize, len: usize) {
         let norm = self.text.len();
-        let same_length = folded.len() == len;
+        // A one-byte fold (`，` → `,`) maps back exactly by shift too: its one byte is the
+        // character's first. It then usually continues the run before it, so the common
+        // full-width punctuation costs one mark, not two.
+        let same_length = folded.len() == len || (folded.len() == 1 && len != usize::MAX);
         let continues = same_length
             && self.marks.last().is_some_and(|m| {
                 m.shift && at as isize - norm as isize == m.orig as isize - m.norm as isize

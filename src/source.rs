@@ -5,13 +5,19 @@ use std::path::Path;
 /// Line starts of a text, built only for files that have findings.
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// The last position located and its column: findings come in order, so the next column
+    /// is counted from there, not from the start of a line that may be megabytes long.
+    last: std::cell::Cell<(usize, usize)>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            last: std::cell::Cell::new((0, 1)),
+        }
     }
 
     /// 1-based line and 1-based column in characters. A BOM is not a column.
@@ -21,7 +27,17 @@ impl LineIndex {
         if start == 0 && text.starts_with('\u{feff}') {
             start = 3.min(byte);
         }
-        (line, text[start..byte].chars().count() + 1)
+        let end = self.starts.get(line).copied().unwrap_or(usize::MAX);
+        let (last, last_column) = self.last.get();
+        let column = if (start..end).contains(&last) && last <= byte {
+            last_column + text[last..byte].chars().count()
+        } else if (start..end).contains(&last) {
+            last_column - text[byte..last].chars().count()
+        } else {
+            text[start..byte].chars().count() + 1
+        };
+        self.last.set((byte, column));
+        (line, column)
     }
 }
 
@@ -258,6 +274,23 @@ mod tests {
         let at = text.find("最佳").expect("present");
         assert_eq!(idx.line_col(text, at), (2, 3));
         assert_eq!(idx.line_col(text, 0), (1, 1));
+    }
+
+    #[test]
+    fn columns_agree_in_any_order_of_asking() {
+        let text = "\u{feff}第一行最佳\n今天，最佳a最好\n末";
+        let idx = LineIndex::new(text);
+        let mut positions: Vec<usize> = text.char_indices().map(|(i, _)| i).skip(1).collect();
+        let mut backwards = positions.clone();
+        backwards.reverse();
+        positions.extend(backwards);
+        positions.extend([text.len() - 3, 3, text.find('a').expect("present"), 6]);
+        for at in positions {
+            let line_start = text[..at].rfind('\n').map_or(3, |i| i + 1);
+            let line = text[..at].matches('\n').count() + 1;
+            let column = text[line_start..at].chars().count() + 1;
+            assert_eq!(idx.line_col(text, at), (line, column), "at {at}");
+        }
     }
 
     #[test]

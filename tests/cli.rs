@@ -218,6 +218,25 @@ fn human_output_underlines_and_cites_the_law() {
 }
 
 #[test]
+fn human_output_draws_a_long_line_around_the_finding() {
+    // A one-line export far wider than a terminal: miette once panicked on such a line.
+    let filler = "春季新品上市欢迎选购".repeat(8_000);
+    let text = format!("第一行\n{filler}今天最佳口感{filler}\n末行\n");
+    let dir = files(&[("export.txt", text.as_bytes())]);
+    let run = hegui(dir.path(), &["check", "export.txt", "--color", "never"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let column = filler.chars().count() + 3;
+    assert!(
+        run.stdout.contains(&format!("[export.txt:2:{column}]")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("违规：最佳"), "{}", run.stdout);
+    // Only the words around the finding are drawn, not the line's 160,000 characters.
+    assert!(run.stdout.len() < 4_000, "{} bytes", run.stdout.len());
+}
+
+#[test]
 fn a_bad_file_never_stops_the_run() {
     let dir = files(&[
         ("good.txt", "极品大红袍".as_bytes()),

@@ -287,6 +287,43 @@ fn a_baseline_reports_only_the_new_finding_after_edits_above() {
 }
 
 #[test]
+fn in_a_long_line_only_nearby_text_is_part_of_a_fingerprint() {
+    let filler = "春季新品上市，欢迎选购。".repeat(20);
+    let line = |far: &str, near: &str| format!("{far}{filler}{near}国家级工艺{filler}\n");
+    let dir = files(&[("export.txt", line("旧开头", "精选").as_bytes())]);
+    let run = hegui(
+        dir.path(),
+        &["check", ".", "--write-baseline", "baseline.json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let check = || {
+        hegui(
+            dir.path(),
+            &["check", "export.txt", "--baseline", "baseline.json"],
+        )
+        .code
+    };
+    // Text 240 characters away changed: still the known finding.
+    std::fs::write(dir.path().join("export.txt"), line("新开头", "精选")).expect("edit");
+    assert_eq!(check(), 0);
+    // The words beside it changed: a new finding.
+    std::fs::write(dir.path().join("export.txt"), line("新开头", "特选")).expect("edit");
+    assert_eq!(check(), 1);
+    // A baseline from before (version 1 hashed whole lines) is read with a warning; one from a
+    // later hegui is refused.
+    let path = dir.path().join("baseline.json");
+    let written = std::fs::read_to_string(&path).expect("baseline");
+    assert!(written.contains("\"version\": 2"), "{written}");
+    std::fs::write(&path, written.replace("\"version\": 2", "\"version\": 1")).expect("edit");
+    let run = hegui(dir.path(), &["check", ".", "--baseline", "baseline.json"]);
+    assert!(run.stderr.contains("version 1 baseline"), "{}", run.stderr);
+    std::fs::write(&path, written.replace("\"version\": 2", "\"version\": 9")).expect("edit");
+    let run = hegui(dir.path(), &["check", ".", "--baseline", "baseline.json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("newer"), "{}", run.stderr);
+}
+
+#[test]
 fn gb18030_and_utf16_files_are_decoded_and_located() {
     let text = "第一行\n今天最佳口感\n";
     let (gb, _, _) = encoding_rs::GB18030.encode(text);

@@ -12,14 +12,89 @@ use miette::{
 use crate::diagnostic::Finding;
 use crate::rules::Severity;
 
-/// A file's text for miette, reporting columns in characters (as the JSON output does)
-/// rather than in bytes, so the `[file:line:column]` header matches every other format.
-struct CharColumnSource<'a> {
+/// How many characters of a line are drawn either side of a finding, and of a context line.
+const SHOWN: usize = 80;
+
+/// The part of a file drawn for one finding, for miette: the finding's line (clipped around
+/// the finding when long) and the lines either side. miette counts lines from the start of the
+/// source it is given, so handing it the whole file made each finding cost the file's length.
+/// Columns are in characters (as in the JSON output), so the `[file:line:column]` header
+/// matches every other format.
+struct Excerpt<'a> {
     name: &'a str,
     text: &'a str,
+    /// Where the excerpt starts in the file.
+    offset: usize,
+    /// The file's line (0-based) of the excerpt's first line.
+    first_line: usize,
+    /// The file's column (0-based, in characters) where the excerpt's first line starts.
+    first_column: usize,
 }
 
-impl SourceCode for CharColumnSource<'_> {
+impl<'a> Excerpt<'a> {
+    fn around(name: &'a str, file: &'a str, f: &Finding) -> Excerpt<'a> {
+        let start = floor_char(file, f.byte_start.min(file.len()));
+        let end = floor_char(file, f.byte_end.clamp(start, file.len()));
+        let shown_from = back(file, start);
+        let shown_to = on(file, end);
+        let clipped = shown_from > 0 && file.as_bytes()[shown_from - 1] != b'\n';
+        let line = f.line.saturating_sub(1);
+        let (from, first_line, first_column) = if clipped {
+            let before = file[shown_from..start].chars().count();
+            (shown_from, line, f.column.saturating_sub(1 + before))
+        } else if shown_from > 0 {
+            // The line before, as much of its end as fits.
+            (back(file, shown_from - 1), line.saturating_sub(1), 0)
+        } else {
+            (0, line, 0)
+        };
+        let to = match file.as_bytes().get(shown_to) {
+            Some(b'\n') => on(file, shown_to + 1),
+            _ => shown_to,
+        };
+        Excerpt {
+            name,
+            text: &file[from..to],
+            offset: from,
+            first_line,
+            first_column,
+        }
+    }
+}
+
+/// The largest character boundary at or before `at`.
+fn floor_char(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Where to start drawing the line holding `at`: its start, or SHOWN characters back.
+fn back(text: &str, at: usize) -> usize {
+    let mut from = at;
+    for (i, c) in text[..at].char_indices().rev().take(SHOWN) {
+        if c == '\n' {
+            break;
+        }
+        from = i;
+    }
+    from
+}
+
+/// Where to stop drawing the line holding `at`: its end, or SHOWN characters on.
+fn on(text: &str, at: usize) -> usize {
+    let mut to = at;
+    for (i, c) in text[at..].char_indices().take(SHOWN) {
+        if c == '\n' {
+            return at + i;
+        }
+        to = at + i + c.len_utf8();
+    }
+    to
+}
+
+impl SourceCode for Excerpt<'_> {
     fn read_span<'b>(
         &'b self,
         span: &SourceSpan,
@@ -29,15 +104,18 @@ impl SourceCode for CharColumnSource<'_> {
         let inner = self.text.read_span(span, before, after)?;
         let at = inner.span().offset();
         let line_start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let column = self.text[line_start..at]
+        let mut column = self.text[line_start..at]
             .chars()
             .filter(|&c| c != '\u{feff}')
             .count();
+        if line_start == 0 {
+            column += self.first_column;
+        }
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_string(),
             inner.data(),
             *inner.span(),
-            inner.line(),
+            self.first_line + inner.line(),
             column,
             inner.line_count(),
         )))
@@ -47,7 +125,7 @@ impl SourceCode for CharColumnSource<'_> {
 /// A finding as miette sees it; borrows the finding and the file's text.
 struct FindingReport<'a> {
     finding: &'a Finding,
-    source: CharColumnSource<'a>,
+    source: Excerpt<'a>,
 }
 
 impl fmt::Debug for FindingReport<'_> {
@@ -95,10 +173,12 @@ impl Diagnostic for FindingReport<'_> {
         let f = self.finding;
         let what = f.label.as_deref().unwrap_or(&f.matched);
         let label = format!("{}：{what}", f.severity.label_zh());
+        let start = f.byte_start.saturating_sub(self.source.offset);
+        let end = f.byte_end.saturating_sub(self.source.offset);
         Some(Box::new(std::iter::once(LabeledSpan::new(
             Some(label),
-            f.byte_start,
-            f.byte_end - f.byte_start,
+            start.min(self.source.text.len()),
+            end.min(self.source.text.len()).saturating_sub(start),
         ))))
     }
 }
@@ -128,7 +208,7 @@ impl HumanRenderer {
         for finding in findings {
             let report = FindingReport {
                 finding,
-                source: CharColumnSource { name: path, text },
+                source: Excerpt::around(path, text, finding),
             };
             if self.handler.render_report(&mut out, &report).is_err() {
                 out.push_str(&format!(
