@@ -45,7 +45,7 @@ bytes=$(du -cb "$work"/data/*.txt | tail -1 | cut -f1)
 echo "最佳" > "$work/one.txt"
 # The first 8 MiB of the corpus as one line, as in a JSON export without line breaks: regexes
 # that reach to the ends of their line must not search back to its start for every candidate.
-head -c $((8 * 1024 * 1024)) "$work/data/part0.txt" | tr '\n' ' ' | iconv -f utf-8 -t utf-8 -c > "$work/one-line-8mb.txt" || true
+head -c $((8 * 1024 * 1024)) "$work/data/part0.txt" | tr '\n' ' ' | iconv -f utf-8 -t utf-8 -c > "$work/one-line-8mb.txt" 2>/dev/null || true
 echo "corpus: $((bytes / 1024 / 1024)) MiB in 4 files; $(wc -l < "$work/terms") literal terms; $(nproc) cores"
 
 hyperfine --style basic --warmup 1 --runs "${RUNS:-5}" --ignore-failure --export-json "$work/t.json" \

@@ -253,6 +253,10 @@ impl Engine {
             let mut matches: Vec<Range<usize>> = Vec::new();
             match rt.role {
                 // A context must contain a match of its rule: look only around those.
+                // Every match holds one of its anchors: with none in the text, it is neither
+                // compiled nor run (most exemptions of a rule that fired in a short draft).
+                Role::Exception | Role::Exempt
+                    if rt.anchored && anchor_hits_of(&anchor_hits, index).is_empty() => {}
                 Role::Exception | Role::Exempt => {
                     let mut around: Vec<Range<usize>> = found
                         .iter()
