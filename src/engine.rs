@@ -806,7 +806,6 @@ fn best(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
     }
 }
 
-/// An exception phrase that contains the occurrence exempts it.
 /// The first context phrase (an exception or an exempt context) that contains the occurrence.
 fn containing<'a>(contexts: &[&'a Occurrence], o: &Occurrence) -> Option<&'a Occurrence> {
     contexts
