@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Finding;
 use crate::normalize::{NormOptions, Normalized};
+use crate::source;
 
 /// The baseline format written: 2 hashes at most [`CONTEXT`] characters either side.
 const VERSION: u32 = 2;
@@ -23,27 +24,14 @@ pub fn fingerprint(f: &Finding, text: &str) -> String {
     let end = f.byte_end.clamp(start, text.len());
     // Its line, at most CONTEXT characters either side: in a one-line export, hashing the
     // whole line for every finding took minutes, and text far away would change the hash.
-    let reach_back = text[..start]
-        .char_indices()
-        .rev()
-        .take(CONTEXT)
-        .last()
-        .map_or(start, |(i, _)| i);
-    let reach_on = text[end..]
-        .char_indices()
-        .nth(CONTEXT)
-        .map_or(text.len(), |(i, _)| end + i);
-    let line_start = text[reach_back..start]
-        .rfind('\n')
-        .map_or(reach_back, |i| reach_back + i + 1);
-    let line_end = text[end..reach_on].find('\n').map_or(reach_on, |i| end + i);
+    let line = source::line_around(text, start..end, CONTEXT);
     let norm = |s: &str| Normalized::text_of(s, NormOptions::ALL);
     let mut hash = Sha256::new();
     for part in [
         &*f.rule,
         &*f.path,
         &norm(&f.matched),
-        &norm(text.get(line_start..line_end).unwrap_or_default()),
+        &norm(text.get(line).unwrap_or_default()),
     ] {
         hash.update(part.as_bytes());
         hash.update([0]);

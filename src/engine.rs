@@ -5,6 +5,7 @@
 //! rules that use it. Regular expressions are compiled once. A scan of a document yields
 //! [`Hit`]s: rule index plus the original byte range.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -20,6 +21,7 @@ use regex_syntax::hir::{Hir, HirKind};
 
 use crate::normalize::{NormOptions, Normalized};
 use crate::rules::{Pattern, RuleKind, RuleSet};
+use crate::source::LineIndex;
 
 /// What a literal or regex does for its rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -233,7 +235,8 @@ impl Engine {
                 live[o.rule as usize] = true;
             }
         }
-        let lines = Lines::new(text);
+        // Found once, and only if a window reaches as far as its line's ends.
+        let lines = OnceCell::new();
         let order = self
             .regexes
             .iter()
@@ -264,7 +267,7 @@ impl Engine {
                         .map(|o| o.start..o.end)
                         .collect();
                     around.sort_unstable_by_key(|r| (r.start, r.end));
-                    search_windows(rt, &lines, &around, false, &mut matches);
+                    search_windows(rt, text, &lines, &around, false, &mut matches);
                 }
                 // One required statement anywhere is enough.
                 _ if rt.anchored => {
@@ -273,7 +276,7 @@ impl Engine {
                         .map(|h| h.1..h.1)
                         .collect();
                     let first_only = rt.role == Role::Required;
-                    search_windows(rt, &lines, &around, first_only, &mut matches);
+                    search_windows(rt, text, &lines, &around, first_only, &mut matches);
                 }
                 Role::Required => matches.extend(rt.re().find(text).map(|m| m.range())),
                 _ => matches.extend(rt.re().find_iter(text).map(|m| m.range())),
@@ -541,72 +544,17 @@ fn overlapping_matches<'a>(
     }
 }
 
-/// The text's line breaks, found once and only if a window reaches as far as its line.
-struct Lines<'a> {
-    text: &'a str,
-    breaks: std::cell::OnceCell<Vec<usize>>,
-    /// The line of the last position asked about: positions come in order, mostly on the same
-    /// line or the next few.
-    last: std::cell::Cell<usize>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Lines<'a> {
-        Lines {
-            text,
-            breaks: std::cell::OnceCell::new(),
-            last: std::cell::Cell::new(0),
-        }
-    }
-
-    /// The number of line breaks before byte `at`, with the breaks.
-    fn line_of(&self, at: usize) -> (usize, &[usize]) {
-        let breaks = self
-            .breaks
-            .get_or_init(|| memchr::memchr_iter(b'\n', self.text.as_bytes()).collect());
-        let on_line =
-            |i: usize| (i == 0 || breaks[i - 1] < at) && breaks.get(i).is_none_or(|&b| b >= at);
-        let mut i = self.last.get().min(breaks.len());
-        for _ in 0..4 {
-            if on_line(i) {
-                self.last.set(i);
-                return (i, breaks);
-            }
-            if i < breaks.len() && breaks[i] < at {
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        let i = breaks.partition_point(|&b| b < at);
-        self.last.set(i);
-        (i, breaks)
-    }
-
-    /// Where the line holding byte `at` starts.
-    fn start_of(&self, at: usize) -> usize {
-        let (i, breaks) = self.line_of(at);
-        i.checked_sub(1).map_or(0, |i| breaks[i] + 1)
-    }
-
-    /// Where the line holding byte `at` ends (its break, or the end of the text).
-    fn end_of(&self, at: usize) -> usize {
-        let (i, breaks) = self.line_of(at);
-        breaks.get(i).copied().unwrap_or(self.text.len())
-    }
-}
-
 /// Searches `rt` around each of the sorted `positions`: as far either side as its longest
 /// match (when bounded), never past the line. Overlapping windows are searched once, so a match
 /// is found once; a match of a windowed regex never spans a line break.
 fn search_windows(
     rt: &RegexTarget,
-    lines: &Lines,
+    text: &str,
+    lines: &OnceCell<LineIndex>,
     positions: &[Range<usize>],
     first_only: bool,
     out: &mut Vec<Range<usize>>,
 ) {
-    let text = lines.text;
     let bytes = text.as_bytes();
     let window = |p: &Range<usize>| -> Range<usize> {
         let (mut from, mut to) = match rt.max_len {
@@ -622,7 +570,10 @@ fn search_windows(
             }
             // The whole line: searching back to its start again for each position of a long
             // line (a one-line JSON file) took longer than the regexes.
-            None => (lines.start_of(p.start), lines.end_of(p.end)),
+            None => {
+                let lines = lines.get_or_init(|| LineIndex::new(text));
+                (lines.line_start(p.start), lines.line_end(p.end))
+            }
         };
         while !text.is_char_boundary(from) {
             from += 1;
@@ -866,23 +817,6 @@ mod tests {
             whole_text.is_empty(),
             "patterns without literals: {whole_text:#?}"
         );
-    }
-
-    #[test]
-    fn lines_give_the_ends_of_the_line_holding_a_position() {
-        let text = "第一行\n\n第三行最佳\n末行";
-        let lines = Lines::new(text);
-        let third = text.find("第三").expect("present");
-        let last = text.find("末行").expect("present");
-        // In order, repeated, then back again (the cursor must not be trusted blindly).
-        for at in [0, 9, third, third + 6, text.len() - 3, last, third, 0, 10] {
-            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-            assert_eq!(lines.start_of(at), start, "start of {at}");
-            assert_eq!(lines.end_of(at), end, "end of {at}");
-        }
-        let one = Lines::new("没有换行");
-        assert_eq!((one.start_of(6), one.end_of(6)), (0, 12));
     }
 
     #[test]

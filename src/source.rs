@@ -1,13 +1,20 @@
 //! Reading an input into text, and turning byte offsets into 1-based lines and columns.
 
+use std::cell::Cell;
+use std::ops::Range;
 use std::path::Path;
 
-/// Line starts of a text, built only for files that have findings.
+/// Line starts of a text, built only for texts that need them (findings to locate, windows
+/// that reach to their line's ends).
 pub struct LineIndex {
     starts: Vec<usize>,
+    len: usize,
+    /// The line last asked about: positions come in order, mostly on the same line or the
+    /// next few.
+    line: Cell<usize>,
     /// The last position located and its column: findings come in order, so the next column
     /// is counted from there, not from the start of a line that may be megabytes long.
-    last: std::cell::Cell<(usize, usize)>,
+    last: Cell<(usize, usize)>,
 }
 
 impl LineIndex {
@@ -16,13 +23,48 @@ impl LineIndex {
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex {
             starts,
-            last: std::cell::Cell::new((0, 1)),
+            len: text.len(),
+            line: Cell::new(1),
+            last: Cell::new((0, 1)),
         }
+    }
+
+    /// The 1-based line holding byte `byte`.
+    fn line_of(&self, byte: usize) -> usize {
+        let starts = &self.starts;
+        let on_line = |l: usize| starts[l - 1] <= byte && starts.get(l).is_none_or(|&s| s > byte);
+        let mut line = self.line.get().clamp(1, starts.len());
+        for _ in 0..4 {
+            if on_line(line) {
+                self.line.set(line);
+                return line;
+            }
+            if starts.get(line).is_some_and(|&s| s <= byte) {
+                line += 1;
+            } else {
+                break;
+            }
+        }
+        let line = starts.partition_point(|&s| s <= byte);
+        self.line.set(line);
+        line
+    }
+
+    /// Where the line holding byte `byte` starts.
+    pub fn line_start(&self, byte: usize) -> usize {
+        self.starts[self.line_of(byte) - 1]
+    }
+
+    /// Where the line holding byte `byte` ends: its break, or the end of the text.
+    pub fn line_end(&self, byte: usize) -> usize {
+        self.starts
+            .get(self.line_of(byte))
+            .map_or(self.len, |next| next - 1)
     }
 
     /// 1-based line and 1-based column in characters. A BOM is not a column.
     pub fn line_col(&self, text: &str, byte: usize) -> (usize, usize) {
-        let line = self.starts.partition_point(|&s| s <= byte);
+        let line = self.line_of(byte);
         let mut start = self.starts[line - 1];
         if start == 0 && text.starts_with('\u{feff}') {
             start = 3.min(byte);
@@ -39,6 +81,28 @@ impl LineIndex {
         self.last.set((byte, column));
         (line, column)
     }
+}
+
+/// The part of the line(s) holding `range` that lies within `chars` characters of it: from
+/// the line's start, or `chars` characters before `range`, to the line's break, or `chars`
+/// characters after. Bounded, so that a finding on a megabyte-long line costs no more than
+/// one on a short line.
+pub fn line_around(text: &str, range: Range<usize>, chars: usize) -> Range<usize> {
+    let mut from = range.start;
+    for (i, c) in text[..range.start].char_indices().rev().take(chars) {
+        if c == '\n' {
+            break;
+        }
+        from = i;
+    }
+    let mut to = range.end;
+    for (i, c) in text[range.end..].char_indices().take(chars) {
+        if c == '\n' {
+            return from..range.end + i;
+        }
+        to = range.end + i + c.len_utf8();
+    }
+    from..to
 }
 
 /// Why an input could not be read as text.
@@ -274,6 +338,23 @@ mod tests {
         let at = text.find("最佳").expect("present");
         assert_eq!(idx.line_col(text, at), (2, 3));
         assert_eq!(idx.line_col(text, 0), (1, 1));
+    }
+
+    #[test]
+    fn lines_give_the_ends_of_the_line_holding_a_position() {
+        let text = "第一行\n\n第三行最佳\n末行";
+        let lines = LineIndex::new(text);
+        let third = text.find("第三").expect("present");
+        let last = text.find("末行").expect("present");
+        // In order, repeated, then back again (the cursor must not be trusted blindly).
+        for at in [0, 9, third, third + 6, text.len() - 3, last, third, 0, 10] {
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            assert_eq!(lines.line_start(at), start, "start of {at}");
+            assert_eq!(lines.line_end(at), end, "end of {at}");
+        }
+        let one = LineIndex::new("没有换行");
+        assert_eq!((one.line_start(6), one.line_end(6)), (0, 12));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use miette::{
 
 use crate::diagnostic::Finding;
 use crate::rules::Severity;
+use crate::source::line_around;
 
 /// How many characters of a line are drawn either side of a finding, and of a context line.
 const SHOWN: usize = 80;
@@ -35,8 +36,8 @@ impl<'a> Excerpt<'a> {
     fn around(name: &'a str, file: &'a str, f: &Finding) -> Excerpt<'a> {
         let start = floor_char(file, f.byte_start.min(file.len()));
         let end = floor_char(file, f.byte_end.clamp(start, file.len()));
-        let shown_from = back(file, start);
-        let shown_to = on(file, end);
+        let shown = line_around(file, start..end, SHOWN);
+        let (shown_from, shown_to) = (shown.start, shown.end);
         let clipped = shown_from > 0 && file.as_bytes()[shown_from - 1] != b'\n';
         let line = f.line.saturating_sub(1);
         let (from, first_line, first_column) = if clipped {
@@ -44,12 +45,17 @@ impl<'a> Excerpt<'a> {
             (shown_from, line, f.column.saturating_sub(1 + before))
         } else if shown_from > 0 {
             // The line before, as much of its end as fits.
-            (back(file, shown_from - 1), line.saturating_sub(1), 0)
+            let before = shown_from - 1;
+            (
+                line_around(file, before..before, SHOWN).start,
+                line.saturating_sub(1),
+                0,
+            )
         } else {
             (0, line, 0)
         };
         let to = match file.as_bytes().get(shown_to) {
-            Some(b'\n') => on(file, shown_to + 1),
+            Some(b'\n') => line_around(file, shown_to + 1..shown_to + 1, SHOWN).end,
             _ => shown_to,
         };
         Excerpt {
@@ -68,30 +74,6 @@ fn floor_char(text: &str, mut at: usize) -> usize {
         at -= 1;
     }
     at
-}
-
-/// Where to start drawing the line holding `at`: its start, or SHOWN characters back.
-fn back(text: &str, at: usize) -> usize {
-    let mut from = at;
-    for (i, c) in text[..at].char_indices().rev().take(SHOWN) {
-        if c == '\n' {
-            break;
-        }
-        from = i;
-    }
-    from
-}
-
-/// Where to stop drawing the line holding `at`: its end, or SHOWN characters on.
-fn on(text: &str, at: usize) -> usize {
-    let mut to = at;
-    for (i, c) in text[at..].char_indices().take(SHOWN) {
-        if c == '\n' {
-            return at + i;
-        }
-        to = at + i + c.len_utf8();
-    }
-    to
 }
 
 impl SourceCode for Excerpt<'_> {

@@ -191,7 +191,6 @@ struct Tally {
     by_severity: BTreeMap<Severity, usize>,
     suppressed: usize,
     baselined: usize,
-    worst: Option<Severity>,
     /// `--summary`: per pack, rule and file, and each rule's name.
     breakdown: Option<Breakdown>,
 }
@@ -346,7 +345,7 @@ impl<'w> Reporter<'w> {
         let totals = Totals {
             checked,
             errors: errors.len(),
-            worst: self.tally.worst,
+            worst: summary.by_severity.keys().max().copied(),
             findings: kept,
         };
         (totals, written)
@@ -393,7 +392,6 @@ impl Tally {
         self.findings += findings.len();
         for f in findings {
             *self.by_severity.entry(f.severity).or_insert(0) += 1;
-            self.worst = self.worst.max(Some(f.severity));
             if let Some(b) = &mut self.breakdown {
                 // The keys are the findings' own shared strings: counting allocates nothing.
                 *b.by_pack.entry(Arc::clone(&f.pack)).or_insert(0) += 1;
