@@ -221,6 +221,18 @@ impl Normalized {
                         i += 3;
                         continue;
                     }
+                    // Next most common: full-width punctuation (，→ ,) and Traditional
+                    // characters, one character for one.
+                    if let Some(f) = folder.single(code) {
+                        if let Some(from) = run.take() {
+                            self.push(&text[from..i], seg.start + from, i - from);
+                        }
+                        self.push(f.encode_utf8(&mut buf), seg.start + i, 3);
+                        prev = char::from_u32(code);
+                        prev_kept = Some(f);
+                        i += 3;
+                        continue;
+                    }
                 }
                 let Some(c) = text[i..].chars().next() else {
                     break;
@@ -389,6 +401,11 @@ trait Folder {
     fn unchanged(&self, _code: u32) -> bool {
         false
     }
+
+    /// Known to become this one character, whatever its neighbours (`None` when unsure).
+    fn single(&self, _code: u32) -> Option<char> {
+        None
+    }
 }
 
 /// Folds under some steps, worked out each time (packs that turn steps off; rarely used).
@@ -407,6 +424,8 @@ struct FoldCache {
     /// Per BMP character, one bit: seen and unchanged (small enough to stay in cache).
     same: Vec<u64>,
     folds: Vec<Fold>,
+    /// Per entry of `folds`: the character of a `Fold::Char`, else `'\0'`.
+    single: Vec<char>,
 }
 
 impl Default for FoldCache {
@@ -415,6 +434,7 @@ impl Default for FoldCache {
             index: vec![0; 0x10000],
             same: vec![0; 0x10000 / 64],
             folds: Vec::new(),
+            single: Vec::new(),
         }
     }
 }
@@ -425,6 +445,14 @@ impl Folder for FoldCache {
         self.same
             .get(code as usize / 64)
             .is_some_and(|w| w & (1 << (code % 64)) != 0)
+    }
+
+    #[inline]
+    fn single(&self, code: u32) -> Option<char> {
+        match self.index.get(code as usize) {
+            Some(&i) if i > 1 => self.single.get(i as usize - 2).filter(|&&c| c != '\0').copied(),
+            _ => None,
+        }
     }
 
     #[inline]
@@ -452,6 +480,10 @@ impl FoldCache {
                 self.same[c as usize / 64] |= 1 << (c as usize % 64);
             }
             Some(f) if self.folds.len() < u16::MAX as usize - 2 => {
+                self.single.push(match f {
+                    Fold::Char(one) => *one,
+                    _ => '\0',
+                });
                 self.folds.push(f.clone());
                 *slot = self.folds.len() as u16 + 1;
             }
