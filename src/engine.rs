@@ -604,7 +604,10 @@ fn report_matches(
     }
     for i in 0..dfa.match_len(sid) {
         let pattern = dfa.match_pattern(sid, i);
-        out.push(aho_corasick::Match::new(pattern, at - dfa.pattern_len(pattern)..at));
+        out.push(aho_corasick::Match::new(
+            pattern,
+            at - dfa.pattern_len(pattern)..at,
+        ));
     }
 }
 
@@ -745,13 +748,46 @@ impl Builder {
             rule: rule as u32,
             role,
             item,
-            pattern: pattern.source.clone(),
+            pattern: ascii_digits(&pattern.source),
             compiled: OnceLock::new(),
             compiled_full: OnceLock::new(),
             anchored: anchors.is_some(),
             max_len: pattern.hir.properties().maximum_len(),
         });
     }
+}
+
+/// `pattern` with `\d` spelled `0-9`. Unicode's `\d` holds some 700 digits of many scripts,
+/// and a bounded repetition (`\d{1,12}`) copies its automaton each time: the 分钟 pattern of
+/// SW009 took 2.9 ms to compile with it, 1.3 ms without. The digits of Chinese copy are ASCII
+/// in the normalized text (full-width and circled ones are folded).
+fn ascii_digits(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut in_class = false;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('d') if in_class => out.push_str("0-9"),
+                Some('d') => out.push_str("[0-9]"),
+                Some(e) => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Literals of which every match of `pattern` contains one, when the pattern has a small,
@@ -881,6 +917,21 @@ mod tests {
             whole_text.is_empty(),
             "patterns without literals: {whole_text:#?}"
         );
+        // A pattern without a longest match is searched along the whole line of each anchor.
+        let unbounded: Vec<&str> = engine
+            .regexes
+            .iter()
+            .filter(|r| r.max_len.is_none())
+            .map(|r| r.pattern.as_str())
+            .collect();
+        assert!(unbounded.is_empty(), "unbounded patterns: {unbounded:#?}");
+    }
+
+    #[test]
+    fn digits_are_ascii_inside_and_outside_classes() {
+        assert_eq!(ascii_digits(r"\d{1,3}%"), "[0-9]{1,3}%");
+        assert_eq!(ascii_digits(r"[\d一二]成"), "[0-9一二]成");
+        assert_eq!(ascii_digits(r"\\d\.\D"), r"\\d\.\D");
     }
 
     #[test]

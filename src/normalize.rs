@@ -450,7 +450,11 @@ impl Folder for FoldCache {
     #[inline]
     fn single(&self, code: u32) -> Option<char> {
         match self.index.get(code as usize) {
-            Some(&i) if i > 1 => self.single.get(i as usize - 2).filter(|&&c| c != '\0').copied(),
+            Some(&i) if i > 1 => self
+                .single
+                .get(i as usize - 2)
+                .filter(|&&c| c != '\0')
+                .copied(),
             _ => None,
         }
     }
