@@ -201,44 +201,43 @@ impl Normalized {
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            let (c, changed) = if bytes[i] < 0x80 {
-                let c = bytes[i] as char;
-                // ASCII lower-case letters, digits and most punctuation stay as they are.
-                if !matches!(c, 'A'..='Z' | ' ' | '\t' | '*' | '_' | '-' | '~' | '.') {
-                    run.get_or_insert(i);
-                    i += 1;
-                    continue;
+            // Most of a text stays as it is: skip such a run in a tight loop.
+            let plain = folder.plain_run(&bytes[i..]);
+            if plain > 0 {
+                run.get_or_insert(i);
+                i += plain;
+                if i >= bytes.len() {
+                    break;
                 }
-                (c, folder.fold(c))
-            } else {
-                // Most of a Chinese text: a three-byte character known to stay as it is.
-                if let [a @ 0xE0..=0xEF, b, c, ..] = bytes[i..] {
-                    let code = (u32::from(a & 0x0F) << 12)
-                        | (u32::from(b & 0x3F) << 6)
-                        | u32::from(c & 0x3F);
-                    if folder.unchanged(code) {
-                        run.get_or_insert(i);
-                        i += 3;
-                        continue;
+            }
+            // Next most common: full-width punctuation (，→ ,), Traditional characters and
+            // upper-case letters, one character for one; and noise between characters.
+            let quick = match bytes[i..] {
+                [a, ..] if a < 0x80 => Some((u32::from(a), 1)),
+                [a @ 0xE0..=0xEF, b, c, ..] => Some((three_byte(a, b, c), 3)),
+                _ => None,
+            };
+            if let Some((code, len)) = quick {
+                let fold = folder.quick(code);
+                if fold != Quick::Other {
+                    if let Some(from) = run.take() {
+                        self.push(&text[from..i], seg.start + from, i - from);
+                        prev = text[from..i].chars().next_back();
+                        prev_kept = prev;
                     }
-                    // Next most common: full-width punctuation (，→ ,) and Traditional
-                    // characters, one character for one.
-                    if let Some(f) = folder.single(code) {
-                        if let Some(from) = run.take() {
-                            self.push(&text[from..i], seg.start + from, i - from);
-                        }
-                        self.push(f.encode_utf8(&mut buf), seg.start + i, 3);
+                    if let Quick::Char(f) = fold {
+                        self.push(f.encode_utf8(&mut buf), seg.start + i, len);
                         prev = char::from_u32(code);
                         prev_kept = Some(f);
-                        i += 3;
-                        continue;
                     }
+                    i += len;
+                    continue;
                 }
-                let Some(c) = text[i..].chars().next() else {
-                    break;
-                };
-                (c, folder.fold(c))
+            }
+            let Some(c) = text[i..].chars().next() else {
+                break;
             };
+            let changed = folder.fold(c);
             let Some(folded) = changed else {
                 run.get_or_insert(i);
                 i += c.len_utf8();
@@ -323,6 +322,17 @@ enum Fold {
     Many(Rc<str>),
 }
 
+/// A fold that needs no look at the neighbours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quick {
+    /// One character for one.
+    Char(char),
+    /// Dropped.
+    Noise,
+    /// Unchanged, or a fold that needs the slow path.
+    Other,
+}
+
 /// Starts with an ASCII digit once folded (`5`, `５`, `⒌`).
 fn folds_to_digit(c: char, folder: &mut impl Folder) -> bool {
     match folder.fold(c) {
@@ -402,10 +412,55 @@ trait Folder {
         false
     }
 
-    /// Known to become this one character, whatever its neighbours (`None` when unsure).
-    fn single(&self, _code: u32) -> Option<char> {
-        None
+    /// How many bytes at the start of `bytes` are characters known to stay as they are.
+    fn plain_run(&self, bytes: &[u8]) -> usize {
+        let mut i = 0;
+        while let Some(&a) = bytes.get(i) {
+            if a < 0x80 {
+                if ASCII_FOLDED[usize::from(a)] {
+                    break;
+                }
+                i += 1;
+            } else if (0xE0..=0xEF).contains(&a)
+                && i + 2 < bytes.len()
+                && self.unchanged(three_byte(a, bytes[i + 1], bytes[i + 2]))
+            {
+                i += 3;
+            } else {
+                break;
+            }
+        }
+        i
     }
+
+    /// What the BMP character `code` becomes when that does not depend on its neighbours
+    /// (`Quick::Other` when unsure).
+    fn quick(&self, _code: u32) -> Quick {
+        Quick::Other
+    }
+}
+
+/// The ASCII characters that fold: upper-case letters, and those that may be noise.
+const ASCII_FOLDED: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut c = b'A';
+    while c <= b'Z' {
+        t[c as usize] = true;
+        c += 1;
+    }
+    let noise = [b' ', b'\t', b'*', b'_', b'-', b'~', b'.'];
+    let mut i = 0;
+    while i < noise.len() {
+        t[noise[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// The code point of a three-byte UTF-8 sequence.
+#[inline]
+fn three_byte(a: u8, b: u8, c: u8) -> u32 {
+    (u32::from(a & 0x0F) << 12) | (u32::from(b & 0x3F) << 6) | u32::from(c & 0x3F)
 }
 
 /// Folds under some steps, worked out each time (packs that turn steps off; rarely used).
@@ -422,19 +477,19 @@ struct FoldCache {
     /// Per BMP character: 0 not yet seen, 1 unchanged, else the fold's index in `folds` + 2.
     index: Vec<u16>,
     /// Per BMP character, one bit: seen and unchanged (small enough to stay in cache).
-    same: Vec<u64>,
+    same: Box<[u64; 1024]>,
     folds: Vec<Fold>,
-    /// Per entry of `folds`: the character of a `Fold::Char`, else `'\0'`.
-    single: Vec<char>,
+    /// Per entry of `folds`: the same fold when it needs no neighbours.
+    quick: Vec<Quick>,
 }
 
 impl Default for FoldCache {
     fn default() -> Self {
         FoldCache {
             index: vec![0; 0x10000],
-            same: vec![0; 0x10000 / 64],
+            same: Box::new([0; 1024]),
             folds: Vec::new(),
-            single: Vec::new(),
+            quick: Vec::new(),
         }
     }
 }
@@ -442,20 +497,19 @@ impl Default for FoldCache {
 impl Folder for FoldCache {
     #[inline]
     fn unchanged(&self, code: u32) -> bool {
-        self.same
-            .get(code as usize / 64)
-            .is_some_and(|w| w & (1 << (code % 64)) != 0)
+        // Masked: a three-byte character is in the BMP, and the mask drops the bounds check.
+        self.same[(code as usize >> 6) & 1023] & (1 << (code % 64)) != 0
     }
 
     #[inline]
-    fn single(&self, code: u32) -> Option<char> {
+    fn quick(&self, code: u32) -> Quick {
         match self.index.get(code as usize) {
             Some(&i) if i > 1 => self
-                .single
+                .quick
                 .get(i as usize - 2)
-                .filter(|&&c| c != '\0')
-                .copied(),
-            _ => None,
+                .copied()
+                .unwrap_or(Quick::Other),
+            _ => Quick::Other,
         }
     }
 
@@ -484,9 +538,10 @@ impl FoldCache {
                 self.same[c as usize / 64] |= 1 << (c as usize % 64);
             }
             Some(f) if self.folds.len() < u16::MAX as usize - 2 => {
-                self.single.push(match f {
-                    Fold::Char(one) => *one,
-                    _ => '\0',
+                self.quick.push(match f {
+                    Fold::Char(one) => Quick::Char(*one),
+                    Fold::Noise => Quick::Noise,
+                    _ => Quick::Other,
                 });
                 self.folds.push(f.clone());
                 *slot = self.folds.len() as u16 + 1;
