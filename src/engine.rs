@@ -623,14 +623,26 @@ fn search_windows(
     out: &mut Vec<Range<usize>>,
 ) {
     let bytes = text.as_bytes();
-    let window = |p: &Range<usize>| -> Range<usize> {
+    // The window around `p`, given the window `c` being gathered (positions come in order):
+    // looked back for the line break only as far as `c` reaches, since the two merge if they
+    // touch, and not at all from inside `c`. Those searches back took 5% of the 64 MB run.
+    let window = |p: &Range<usize>, c: Option<&Range<usize>>| -> Range<usize> {
         let (mut from, mut to) = match rt.max_len {
             // A short reach: look for the line's ends within it.
             Some(len) => {
                 let (reach_back, reach_on) =
                     (p.start.saturating_sub(len), (p.end + len).min(text.len()));
-                let from = memchr::memrchr(b'\n', &bytes[reach_back..p.start])
-                    .map_or(reach_back, |i| reach_back + i + 1);
+                if let Some(c) = c.filter(|c| reach_on <= c.end) {
+                    return c.clone();
+                }
+                let from = match c {
+                    Some(c) if p.start < c.end => c.start,
+                    _ => {
+                        let floor = c.map_or(reach_back, |c| reach_back.max(c.end));
+                        memchr::memrchr(b'\n', &bytes[floor..p.start])
+                            .map_or(reach_back, |i| floor + i + 1)
+                    }
+                };
                 let to =
                     memchr::memchr(b'\n', &bytes[p.end..reach_on]).map_or(reach_on, |i| p.end + i);
                 (from, to)
@@ -665,7 +677,7 @@ fn search_windows(
     };
     let mut current: Option<Range<usize>> = None;
     for p in positions {
-        let w = window(p);
+        let w = window(p, current.as_ref());
         match current.as_mut() {
             // Near windows on one line are searched as one: a search has a fixed cost that
             // outweighs a few hundred more bytes, and every match still holds an anchor.
@@ -932,6 +944,44 @@ mod tests {
         assert_eq!(ascii_digits(r"\d{1,3}%"), "[0-9]{1,3}%");
         assert_eq!(ascii_digits(r"[\d一二]成"), "[0-9一二]成");
         assert_eq!(ascii_digits(r"\\d\.\D"), r"\\d\.\D");
+    }
+
+    #[test]
+    fn crowded_windows_find_what_a_whole_text_search_finds() {
+        let pattern = "(?:很|超)?(?:最|顶)[^,\\n]{0,4}?(?:好|棒)";
+        let rt = RegexTarget {
+            rule: 0,
+            role: Role::Term,
+            item: 0,
+            pattern: pattern.to_string(),
+            compiled: OnceLock::new(),
+            compiled_full: OnceLock::new(),
+            anchored: true,
+            max_len: regex_syntax::parse(pattern)
+                .expect("valid")
+                .properties()
+                .maximum_len(),
+        };
+        // Anchors close together, across line breaks, at a line's start and end, far apart.
+        let text = "最最好,顶呱呱棒\n最\n好最好好\n顶一二三四棒最好最\n".repeat(50)
+            + &"无关文字".repeat(300)
+            + "顶好\n最";
+        let positions: Vec<Range<usize>> = text
+            .char_indices()
+            .filter(|&(_, c)| c == '最' || c == '顶')
+            .map(|(i, c)| i..i + c.len_utf8())
+            .collect();
+        let mut windowed = Vec::new();
+        search_windows(
+            &rt,
+            &text,
+            &OnceCell::new(),
+            &positions,
+            false,
+            &mut windowed,
+        );
+        let whole: Vec<Range<usize>> = rt.re().find_iter(&text).map(|m| m.range()).collect();
+        assert_eq!(windowed, whole);
     }
 
     #[test]
