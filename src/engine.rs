@@ -947,6 +947,34 @@ mod tests {
     }
 
     #[test]
+    fn two_walks_in_step_find_what_one_walk_finds() {
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
+            .expect("engine builds");
+        let dfa = engine.dfa().expect("dfa builds");
+        // Literals everywhere, and one across each possible cut near the middle.
+        let unit = "全网最低价，国家级最佳，第一品牌。";
+        let mut text = unit.repeat(6_000);
+        let mut mid = text.len() / 2;
+        while !text.is_char_boundary(mid) {
+            mid -= 1;
+        }
+        text.insert_str(mid, "史上最强驰名商标");
+        for len in [text.len(), text.len() - 1, 9, 1, 0] {
+            let hay = &text.as_bytes()[..len];
+            let walked: Vec<(usize, Range<usize>)> = dfa_matches(dfa, hay)
+                .iter()
+                .map(|m| (m.pattern().as_usize(), m.range()))
+                .collect();
+            let one: Vec<(usize, Range<usize>)> = dfa
+                .try_find_overlapping_iter(aho_corasick::Input::new(hay))
+                .expect("overlapping search")
+                .map(|m| (m.pattern().as_usize(), m.range()))
+                .collect();
+            assert_eq!(walked, one, "length {len}");
+        }
+    }
+
+    #[test]
     fn crowded_windows_find_what_a_whole_text_search_finds() {
         let pattern = "(?:很|超)?(?:最|顶)[^,\\n]{0,4}?(?:好|棒)";
         let rt = RegexTarget {
