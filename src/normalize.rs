@@ -479,8 +479,6 @@ struct FoldCache {
     /// Per BMP character, one bit: seen and unchanged (small enough to stay in cache).
     same: Box<[u64; 1024]>,
     folds: Vec<Fold>,
-    /// Per entry of `folds`: the same fold when it needs no neighbours.
-    quick: Vec<Quick>,
 }
 
 impl Default for FoldCache {
@@ -489,7 +487,6 @@ impl Default for FoldCache {
             index: vec![0; 0x10000],
             same: Box::new([0; 1024]),
             folds: Vec::new(),
-            quick: Vec::new(),
         }
     }
 }
@@ -503,12 +500,14 @@ impl Folder for FoldCache {
 
     #[inline]
     fn quick(&self, code: u32) -> Quick {
-        match self.index.get(code as usize) {
-            Some(&i) if i > 1 => self
-                .quick
-                .get(i as usize - 2)
-                .copied()
-                .unwrap_or(Quick::Other),
+        // Read in place: cloning the fold (an `Rc` for `Many`) cost more than the fold.
+        let fold = match self.index.get(code as usize) {
+            Some(&i) if i > 1 => self.folds.get(i as usize - 2),
+            _ => None,
+        };
+        match fold {
+            Some(Fold::Char(one)) => Quick::Char(*one),
+            Some(Fold::Noise) => Quick::Noise,
             _ => Quick::Other,
         }
     }
@@ -538,11 +537,6 @@ impl FoldCache {
                 self.same[c as usize / 64] |= 1 << (c as usize % 64);
             }
             Some(f) if self.folds.len() < u16::MAX as usize - 2 => {
-                self.quick.push(match f {
-                    Fold::Char(one) => Quick::Char(*one),
-                    Fold::Noise => Quick::Noise,
-                    _ => Quick::Other,
-                });
                 self.folds.push(f.clone());
                 *slot = self.folds.len() as u16 + 1;
             }
