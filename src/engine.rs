@@ -153,6 +153,7 @@ impl Engine {
             });
         }
 
+        b.add_anchors();
         let automaton = if b.patterns.is_empty() {
             None
         } else {
@@ -163,12 +164,15 @@ impl Engine {
                     .map_err(|e| e.to_string())?,
             )
         };
+        let Builder {
+            targets, regexes, ..
+        } = b;
         Ok(Engine {
             rules,
             automaton,
             dfa: OnceLock::new(),
-            targets: b.targets,
-            regexes: b.regexes,
+            targets,
+            regexes,
             pack_terms,
         })
     }
@@ -235,52 +239,30 @@ impl Engine {
                 live[o.rule as usize] = true;
             }
         }
-        // Found once, and only if a window reaches as far as its line's ends.
+        // Found once per thread, and only if a window reaches as far as its line's ends.
         let lines = OnceCell::new();
-        let order = self
-            .regexes
-            .iter()
-            .enumerate()
-            .filter(|(_, rt)| !qualifies(rt.role))
-            .chain(
-                self.regexes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, rt)| qualifies(rt.role)),
-            );
-        for (index, rt) in order {
-            if qualifies(rt.role) && !live[rt.rule as usize] {
-                continue;
+        let parallel = text.len() >= 2 * PIECE && rayon::current_thread_index().is_some();
+        let run = |indices: Vec<usize>, found: &[Occurrence]| -> Vec<(usize, Vec<Range<usize>>)> {
+            let one = |lines: &OnceCell<LineIndex>, index: usize| {
+                let matches = self.regex_matches(index, text, lines, found, &anchor_hits);
+                (index, matches)
+            };
+            if parallel {
+                use rayon::prelude::*;
+                indices
+                    .into_par_iter()
+                    .map_init(OnceCell::new, |lines, index| one(lines, index))
+                    .collect()
+            } else {
+                indices
+                    .into_iter()
+                    .map(|index| one(&lines, index))
+                    .collect()
             }
+        };
+        let add = |found: &mut Vec<Occurrence>, index: usize, matches: Vec<Range<usize>>| {
+            let rt = &self.regexes[index];
             let before = found.len();
-            let mut matches: Vec<Range<usize>> = Vec::new();
-            match rt.role {
-                // A context must contain a match of its rule: look only around those.
-                // Every match holds one of its anchors: with none in the text, it is neither
-                // compiled nor run (most exemptions of a rule that fired in a short draft).
-                Role::Exception | Role::Exempt
-                    if rt.anchored && anchor_hits_of(&anchor_hits, index).is_empty() => {}
-                Role::Exception | Role::Exempt => {
-                    let mut around: Vec<Range<usize>> = found
-                        .iter()
-                        .filter(|o| o.rule == rt.rule && o.role == Role::Term)
-                        .map(|o| o.start..o.end)
-                        .collect();
-                    around.sort_unstable_by_key(|r| (r.start, r.end));
-                    search_windows(rt, text, &lines, &around, false, &mut matches);
-                }
-                // One required statement anywhere is enough.
-                _ if rt.anchored => {
-                    let around: Vec<Range<usize>> = anchor_hits_of(&anchor_hits, index)
-                        .iter()
-                        .map(|h| h.1..h.1)
-                        .collect();
-                    let first_only = rt.role == Role::Required;
-                    search_windows(rt, text, &lines, &around, first_only, &mut matches);
-                }
-                Role::Required => matches.extend(rt.re().find(text).map(|m| m.range())),
-                _ => matches.extend(rt.re().find_iter(text).map(|m| m.range())),
-            }
             found.extend(
                 matches
                     .into_iter()
@@ -293,9 +275,26 @@ impl Engine {
                         end: m.end,
                     }),
             );
-            if found.len() > before && !qualifies(rt.role) {
-                live[rt.rule as usize] = true;
+            found.len() > before
+        };
+        // The regexes of one round are independent of each other: in a pool, idle threads
+        // take some of a long text's.
+        let finding: Vec<usize> = (0..self.regexes.len())
+            .filter(|&i| !qualifies(self.regexes[i].role))
+            .collect();
+        for (index, matches) in run(finding, &found) {
+            if add(&mut found, index, matches) {
+                live[self.regexes[index].rule as usize] = true;
             }
+        }
+        let qualifying: Vec<usize> = (0..self.regexes.len())
+            .filter(|&i| {
+                let rt = &self.regexes[i];
+                qualifies(rt.role) && live[rt.rule as usize]
+            })
+            .collect();
+        for (index, matches) in run(qualifying, &found) {
+            add(&mut found, index, matches);
         }
 
         if found.is_empty() {
@@ -314,6 +313,48 @@ impl Engine {
             self.judge_rule(original, norm, group, &mut hits);
         }
         self.one_finding_per_span(hits)
+    }
+
+    /// The matches of regex `index` in `text`: around its anchors or its rule's matches when
+    /// it has them, else everywhere.
+    fn regex_matches(
+        &self,
+        index: usize,
+        text: &str,
+        lines: &OnceCell<LineIndex>,
+        found: &[Occurrence],
+        anchor_hits: &[(u32, usize)],
+    ) -> Vec<Range<usize>> {
+        let rt = &self.regexes[index];
+        let mut matches: Vec<Range<usize>> = Vec::new();
+        match rt.role {
+            // A context must contain a match of its rule: look only around those.
+            // Every match holds one of its anchors: with none in the text, it is neither
+            // compiled nor run (most exemptions of a rule that fired in a short draft).
+            Role::Exception | Role::Exempt
+                if rt.anchored && anchor_hits_of(anchor_hits, index).is_empty() => {}
+            Role::Exception | Role::Exempt => {
+                let mut around: Vec<Range<usize>> = found
+                    .iter()
+                    .filter(|o| o.rule == rt.rule && o.role == Role::Term)
+                    .map(|o| o.start..o.end)
+                    .collect();
+                around.sort_unstable_by_key(|r| (r.start, r.end));
+                search_windows(rt, text, lines, &around, false, &mut matches);
+            }
+            // One required statement anywhere is enough.
+            _ if rt.anchored => {
+                let around: Vec<Range<usize>> = anchor_hits_of(anchor_hits, index)
+                    .iter()
+                    .map(|h| h.1..h.1)
+                    .collect();
+                let first_only = rt.role == Role::Required;
+                search_windows(rt, text, lines, &around, first_only, &mut matches);
+            }
+            Role::Required => matches.extend(rt.re().find(text).map(|m| m.range())),
+            _ => matches.extend(rt.re().find_iter(text).map(|m| m.range())),
+        }
+        matches
     }
 
     /// The DFA, for long texts: a few MB, built once from the NFA in a few ms, it pays for
@@ -549,21 +590,44 @@ fn overlapping_matches<'a>(
 
 /// Every occurrence of every literal in a long text, overlaps included, in the order the
 /// crate's overlapping search reports them (by end, then as the state lists them).
-///
-/// One walk through the DFA waits on each state lookup before it can start the next, so the
-/// text is cut in two halves walked in step: two independent chains of lookups keep the
-/// memory busy and take about 60% of one walk's time (200 → 120 ms for 64 MB with the
-/// built-in packs). The second half starts `max_pattern_len - 1` bytes early, so that a
-/// literal ending in it is seen whole; each half reports only the matches that end in it.
 #[inline(never)]
 fn dfa_matches(dfa: &DFA, hay: &[u8]) -> Vec<aho_corasick::Match> {
+    // In a pool, a long text is cut into pieces that idle threads take: the last file of a
+    // run no longer keeps one core busy while the other waits.
+    if hay.len() < 2 * PIECE || rayon::current_thread_index().is_none() {
+        return walk_in_step(dfa, hay, 0..hay.len());
+    }
+    use rayon::prelude::*;
+    let pieces: Vec<Range<usize>> = (0..hay.len())
+        .step_by(PIECE)
+        .map(|from| from..(from + PIECE).min(hay.len()))
+        .collect();
+    let found: Vec<Vec<aho_corasick::Match>> = pieces
+        .into_par_iter()
+        .map(|owned| walk_in_step(dfa, hay, owned))
+        .collect();
+    found.concat()
+}
+
+/// How much of a long text one thread walks at a time.
+const PIECE: usize = 1 << 20;
+
+/// The matches that end in `owned`, in order.
+///
+/// One walk through the DFA waits on each state lookup before it can start the next, so the
+/// range is cut in two halves walked in step: two independent chains of lookups keep the
+/// memory busy and take about 60% of one walk's time (200 → 120 ms for 64 MB with the
+/// built-in packs). Each walk starts `max_pattern_len - 1` bytes before its half, so that a
+/// literal ending in it is seen whole, and reports only the matches that end in its half.
+fn walk_in_step(dfa: &DFA, hay: &[u8], owned: Range<usize>) -> Vec<aho_corasick::Match> {
     use aho_corasick::Anchored::No;
     let Ok(start) = dfa.start_state(No) else {
         return Vec::new();
     };
-    let mid = hay.len() / 2;
-    let second_from = mid.saturating_sub(dfa.max_pattern_len().saturating_sub(1));
-    let (first, second) = (&hay[..mid], &hay[second_from..]);
+    let reach = dfa.max_pattern_len().saturating_sub(1);
+    let mid = owned.start + owned.len() / 2;
+    let (first_from, second_from) = (owned.start.saturating_sub(reach), mid.saturating_sub(reach));
+    let (first, second) = (&hay[first_from..mid], &hay[second_from..owned.end]);
     let mut found = Vec::new();
     let mut found_second = Vec::new();
     let (mut s1, mut s2) = (start, start);
@@ -573,10 +637,16 @@ fn dfa_matches(dfa: &DFA, hay: &[u8]) -> Vec<aho_corasick::Match> {
         s1 = dfa.next_state(No, s1, b1);
         s2 = dfa.next_state(No, s2, b2);
         if dfa.is_special(s1) {
-            report_matches(dfa, s1, i + 1, 0, &mut found);
+            report_matches(dfa, s1, first_from + i + 1, owned.start, &mut found);
         }
         if dfa.is_special(s2) {
             report_matches(dfa, s2, second_from + i + 1, mid, &mut found_second);
+        }
+    }
+    for (i, &b1) in first.iter().enumerate().skip(second.len()) {
+        s1 = dfa.next_state(No, s1, b1);
+        if dfa.is_special(s1) {
+            report_matches(dfa, s1, first_from + i + 1, owned.start, &mut found);
         }
     }
     for (i, &b2) in second.iter().enumerate().skip(first.len()) {
@@ -714,14 +784,16 @@ fn anchor_hits_of(hits: &[(u32, usize)], index: usize) -> &[(u32, usize)] {
 
 /// Collects the automaton's literals (deduplicated, normalized) and the regexes.
 #[derive(Default)]
-struct Builder {
+struct Builder<'r> {
     patterns: Vec<String>,
     pattern_ids: HashMap<String, usize>,
     targets: Vec<Vec<Target>>,
     regexes: Vec<RegexTarget>,
+    /// Each regex's parse, read for its anchors once all are known (see `add_anchors`).
+    hirs: Vec<&'r Hir>,
 }
 
-impl Builder {
+impl<'r> Builder<'r> {
     fn literal(&mut self, literal: &str, rule: usize, role: Role, item: u32) {
         let norm = Normalized::text_of(literal, NormOptions::ALL);
         if norm.is_empty() {
@@ -748,14 +820,8 @@ impl Builder {
         });
     }
 
-    fn regex(&mut self, pattern: &Pattern, rule: usize, role: Role, item: u32) {
-        let anchors = anchors_of(&pattern.hir);
-        let index = self.regexes.len() as u32;
-        if let Some(anchors) = &anchors {
-            for a in anchors {
-                self.literal(a, rule, Role::Anchor, index);
-            }
-        }
+    fn regex(&mut self, pattern: &'r Pattern, rule: usize, role: Role, item: u32) {
+        self.hirs.push(&pattern.hir);
         self.regexes.push(RegexTarget {
             rule: rule as u32,
             role,
@@ -763,10 +829,57 @@ impl Builder {
             pattern: ascii_digits(&pattern.source),
             compiled: OnceLock::new(),
             compiled_full: OnceLock::new(),
-            anchored: anchors.is_some(),
+            anchored: false,
             max_len: pattern.hir.properties().maximum_len(),
         });
     }
+
+    /// Puts every regex's anchors into the automaton. Extracting them is a third of the
+    /// start-up of a one-line check, so two threads share it when there are many regexes.
+    fn add_anchors(&mut self) {
+        let sets = side_by_side(&self.hirs, |hir| anchors_of(hir));
+        for (index, set) in sets.into_iter().enumerate() {
+            let Some(set) = set else { continue };
+            let rule = self.regexes[index].rule as usize;
+            for a in &set {
+                self.literal(a, rule, Role::Anchor, index as u32);
+            }
+            self.regexes[index].anchored = true;
+        }
+    }
+}
+
+/// `work` applied to every item, in order; the larger half of the items (by weight, here
+/// the size of a parse) goes to a second thread when there are enough to repay starting it.
+fn side_by_side<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const WORTH_A_THREAD: usize = 8;
+    if items.len() < WORTH_A_THREAD {
+        return items.iter().map(&work).collect();
+    }
+    // Every other item: neighbours in a pack tend to be alike in cost.
+    let (mut mine, theirs) = std::thread::scope(|scope| {
+        let theirs = scope.spawn(|| {
+            items
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(&work)
+                .collect::<Vec<R>>()
+        });
+        let mine: Vec<R> = items.iter().step_by(2).map(&work).collect();
+        (mine, theirs.join())
+    });
+    let theirs = match theirs {
+        Ok(theirs) => theirs,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut theirs = theirs.into_iter();
+    for m in mine.drain(..) {
+        out.push(m);
+        out.extend(theirs.next());
+    }
+    out
 }
 
 /// `pattern` with `\d` spelled `0-9`. Unicode's `\d` holds some 700 digits of many scripts,
@@ -959,19 +1072,69 @@ mod tests {
             mid -= 1;
         }
         text.insert_str(mid, "史上最强驰名商标");
-        for len in [text.len(), text.len() - 1, 9, 1, 0] {
-            let hay = &text.as_bytes()[..len];
-            let walked: Vec<(usize, Range<usize>)> = dfa_matches(dfa, hay)
-                .iter()
-                .map(|m| (m.pattern().as_usize(), m.range()))
-                .collect();
-            let one: Vec<(usize, Range<usize>)> = dfa
-                .try_find_overlapping_iter(aho_corasick::Input::new(hay))
+        let one_walk = |hay: &[u8]| -> Vec<(usize, Range<usize>)> {
+            dfa.try_find_overlapping_iter(aho_corasick::Input::new(hay))
                 .expect("overlapping search")
                 .map(|m| (m.pattern().as_usize(), m.range()))
-                .collect();
-            assert_eq!(walked, one, "length {len}");
+                .collect()
+        };
+        let walked = |hay: &[u8]| -> Vec<(usize, Range<usize>)> {
+            dfa_matches(dfa, hay)
+                .iter()
+                .map(|m| (m.pattern().as_usize(), m.range()))
+                .collect()
+        };
+        for len in [text.len(), text.len() - 1, 9, 1, 0] {
+            let hay = &text.as_bytes()[..len];
+            assert_eq!(walked(hay), one_walk(hay), "length {len}");
         }
+        // In a pool, a text of several pieces is walked piece by piece: literals across
+        // each cut between pieces are still found once.
+        let mut long = unit.repeat(3 * PIECE / unit.len() + 100);
+        for cut in [PIECE, 2 * PIECE, 3 * PIECE] {
+            let mut at = cut - 7;
+            while !long.is_char_boundary(at) {
+                at -= 1;
+            }
+            long.insert_str(at, "史上最强驰名商标");
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("pool");
+        let pieces = pool.install(|| walked(long.as_bytes()));
+        assert_eq!(pieces, one_walk(long.as_bytes()));
+    }
+
+    #[test]
+    fn a_long_text_gives_the_same_hits_in_a_pool_as_on_one_thread() {
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
+            .expect("engine builds");
+        // Terms, regex matches, their exceptions and exemptions, a required statement.
+        let lines = [
+            "全网最低价，国家级品牌，史上最强！",
+            "本品最佳饮用温度为8度。",
+            "年化收益率稳定在8%，保本保息。",
+            "【某某商城】会员日全场五折",
+            "这款面霜能治疗湿疹，三天见效。",
+        ];
+        let mut text = String::new();
+        while text.len() < 3 * PIECE {
+            for line in lines {
+                text.push_str(line);
+                text.push('\n');
+            }
+            text.push_str(&"平平无奇的一行文字。\n".repeat(40));
+        }
+        let whole = 0..text.len();
+        let alone = engine.scan(&text, std::slice::from_ref(&whole));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("pool");
+        let pooled = pool.install(|| engine.scan(&text, std::slice::from_ref(&whole)));
+        assert!(alone.len() > 1_000, "{} hits", alone.len());
+        assert_eq!(pooled, alone);
     }
 
     #[test]
