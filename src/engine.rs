@@ -64,6 +64,8 @@ struct RegexTarget {
     compiled_full: OnceLock<Option<Regex>>,
     /// Its anchors are in the automaton: search only around them.
     anchored: bool,
+    /// Every match begins with one of its anchors: search only from them.
+    starts: bool,
     /// The longest match in bytes, when bounded: how far around an anchor to search.
     max_len: Option<usize>,
 }
@@ -341,6 +343,12 @@ impl Engine {
                     .collect();
                 around.sort_unstable_by_key(|r| (r.start, r.end));
                 search_windows(rt, text, lines, &around, false, &mut matches);
+            }
+            // Every match begins at one of its anchors: an anchored search from each, which
+            // stops as soon as the pattern cannot match.
+            _ if rt.starts => {
+                let from = anchor_hits_of(anchor_hits, index).iter().map(|h| h.1);
+                search_from(rt, text, from, rt.role == Role::Required, &mut matches);
             }
             // One required statement anywhere is enough.
             _ if rt.anchored => {
@@ -772,6 +780,45 @@ fn search_windows(
     }
 }
 
+/// The matches of `rt` that begin at the sorted offsets `starts` (each the start of one of
+/// its anchors), without overlaps: what a search of the windows around them finds, for a
+/// pattern whose every match begins with an anchor. An anchored search reads only as far as
+/// the pattern can still match, where a window's search reads the window and builds lazy-DFA
+/// states for every place a match might begin in it.
+fn search_from(
+    rt: &RegexTarget,
+    text: &str,
+    starts: impl Iterator<Item = usize>,
+    first_only: bool,
+    out: &mut Vec<Range<usize>>,
+) {
+    let bytes = text.as_bytes();
+    let re = rt.re_for(text.len());
+    // The end of the last match (later matches may not overlap it), and the last offset tried.
+    let (mut taken, mut tried) = (0, None);
+    for at in starts {
+        if at < taken || tried == Some(at) {
+            continue;
+        }
+        tried = Some(at);
+        // As in a window: a match never spans a line break.
+        let reach = rt
+            .max_len
+            .map_or(text.len(), |len| (at + len).min(text.len()));
+        let end = memchr::memchr(b'\n', &bytes[at..reach]).map_or(reach, |i| at + i);
+        let input = Input::new(text)
+            .range(at..end)
+            .anchored(regex_automata::Anchored::Yes);
+        if let Some(m) = re.search(&input).filter(|m| !m.is_empty()) {
+            out.push(m.range());
+            taken = m.end();
+            if first_only {
+                return;
+            }
+        }
+    }
+}
+
 /// Windows this close on one line are searched together.
 const NEAR: usize = 256;
 
@@ -830,6 +877,7 @@ impl<'r> Builder<'r> {
             compiled: OnceLock::new(),
             compiled_full: OnceLock::new(),
             anchored: false,
+            starts: false,
             max_len: pattern.hir.properties().maximum_len(),
         });
     }
@@ -841,10 +889,11 @@ impl<'r> Builder<'r> {
         for (index, set) in sets.into_iter().enumerate() {
             let Some(set) = set else { continue };
             let rule = self.regexes[index].rule as usize;
-            for a in &set {
+            for a in &set.literals {
                 self.literal(a, rule, Role::Anchor, index as u32);
             }
             self.regexes[index].anchored = true;
+            self.regexes[index].starts = set.starts;
         }
     }
 }
@@ -915,26 +964,36 @@ fn ascii_digits(pattern: &str) -> String {
     out
 }
 
-/// Literals of which every match of `pattern` contains one, when the pattern has a small,
-/// selective set of them (`None` otherwise). Each literal is given as written and as
-/// normalized, since the text it is looked for in is normalized.
-fn anchors_of(hir: &Hir) -> Option<Vec<String>> {
+/// Literals of which every match of a pattern contains one.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Anchors {
+    literals: Vec<String>,
+    /// Every match also begins with one: it is searched for from each occurrence only.
+    starts: bool,
+}
+
+/// The anchors of `pattern`, when it has a small, selective set of them (`None` otherwise).
+/// Each literal is given as written and as normalized, since the text it is looked for in is
+/// normalized.
+fn anchors_of(hir: &Hir) -> Option<Anchors> {
     let mut anchors = anchors_in(hir)?;
     let normalized: Vec<String> = anchors
+        .literals
         .iter()
         .map(|a| Normalized::text_of(a, NormOptions::ALL))
         .collect();
-    anchors.extend(normalized);
-    anchors.retain(|a| a.len() >= 2);
-    anchors.sort();
-    anchors.dedup();
-    (!anchors.is_empty()).then_some(anchors)
+    anchors.literals.extend(normalized);
+    anchors.literals.retain(|a| a.len() >= 2);
+    anchors.literals.sort();
+    anchors.literals.dedup();
+    (!anchors.literals.is_empty()).then_some(anchors)
 }
 
 /// Every match of `hir` contains one of the literals returned: its prefixes or suffixes, one
 /// set per branch of an alternation, or the set of one part of a concatenation.
-fn anchors_in(hir: &Hir) -> Option<Vec<String>> {
-    let extracted = |kind: ExtractKind| -> Option<Vec<String>> {
+fn anchors_in(hir: &Hir) -> Option<Anchors> {
+    let extracted = |kind: ExtractKind| -> Option<Anchors> {
+        let starts = matches!(kind, ExtractKind::Prefix);
         let seq = Extractor::new().kind(kind).extract(hir);
         let literals = seq.literals()?;
         if literals.is_empty() || literals.len() > 64 {
@@ -945,7 +1004,10 @@ fn anchors_in(hir: &Hir) -> Option<Vec<String>> {
             .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
             .collect::<Option<Vec<String>>>()?;
         // One CJK character, or two ASCII ones, at least: shorter ones are everywhere.
-        strings.iter().all(|s| s.len() >= 2).then_some(strings)
+        strings.iter().all(|s| s.len() >= 2).then_some(Anchors {
+            literals: strings,
+            starts,
+        })
     };
     let whole = best(
         extracted(ExtractKind::Prefix),
@@ -953,16 +1015,27 @@ fn anchors_in(hir: &Hir) -> Option<Vec<String>> {
     );
     let parts = match hir.kind() {
         HirKind::Capture(c) => anchors_in(&c.sub),
-        // Each branch by its own best set.
+        // Each branch by its own best set: a match begins with an anchor if each branch's
+        // matches do.
         HirKind::Alternation(branches) => branches
             .iter()
             .map(anchors_in)
             .collect::<Option<Vec<_>>>()
-            .map(|sets| sets.concat()),
-        // Any one part: every match contains a match of each part.
+            .map(|sets| Anchors {
+                starts: sets.iter().all(|s| s.starts),
+                literals: sets.into_iter().flat_map(|s| s.literals).collect(),
+            }),
+        // Any one part: every match contains a match of each part. Only the first part's
+        // matches begin where the whole one does (a part with anchors matches something).
         HirKind::Concat(parts) => parts
             .iter()
-            .filter_map(anchors_in)
+            .enumerate()
+            .filter_map(|(i, part)| {
+                anchors_in(part).map(|a| Anchors {
+                    starts: a.starts && i == 0,
+                    ..a
+                })
+            })
             .reduce(|a, b| best(Some(a), Some(b)).unwrap_or_default()),
         _ => None,
     };
@@ -971,10 +1044,15 @@ fn anchors_in(hir: &Hir) -> Option<Vec<String>> {
 
 /// The more selective of two anchor sets: the one whose shortest literal is longer, then the
 /// one with fewer literals (a set is as common as its most common literal).
-fn best(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
-    let quality = |v: &Vec<String>| {
-        let shortest = v.iter().map(|s| s.chars().count()).min().unwrap_or(0);
-        (shortest, std::cmp::Reverse(v.len()))
+fn best(a: Option<Anchors>, b: Option<Anchors>) -> Option<Anchors> {
+    let quality = |v: &Anchors| {
+        let shortest = v
+            .literals
+            .iter()
+            .map(|s| s.chars().count())
+            .min()
+            .unwrap_or(0);
+        (shortest, std::cmp::Reverse(v.literals.len()))
     };
     match (a, b) {
         (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
@@ -1005,8 +1083,16 @@ fn latin_word(original: &str, range: Range<usize>, t: &Target) -> bool {
 mod tests {
     use super::*;
 
-    fn anchors(pattern: &str) -> Option<Vec<String>> {
+    fn anchor_set(pattern: &str) -> Option<Anchors> {
         anchors_of(&regex_syntax::parse(pattern).expect("valid pattern"))
+    }
+
+    fn anchors(pattern: &str) -> Option<Vec<String>> {
+        anchor_set(pattern).map(|a| a.literals)
+    }
+
+    fn starts(pattern: &str) -> bool {
+        anchor_set(pattern).expect("anchored").starts
     }
 
     #[test]
@@ -1026,6 +1112,21 @@ mod tests {
         assert_eq!(anchors("\\d+%"), None);
         // A part of a concatenation: every match holds the bracket.
         assert_eq!(anchors("(?m)^【[^】]{2,9}】").expect("anchored"), ["【"]);
+    }
+
+    #[test]
+    fn anchors_that_begin_every_match_are_known() {
+        assert!(starts("保底年化\\d+%"));
+        assert!(starts("(?:保底|承诺)收益|年化(?:收益|回报)"));
+        // The assertion matches nothing: the bracket begins the match.
+        assert!(starts("(?m)^【[^】]{2,9}】"));
+        assert!(!starts("\\d+分钟(?:到|抵达)"));
+        // One branch anchored inside is enough to search around its anchors.
+        assert!(!starts("酒[^。]{0,9}?(?:解压|减压)|不醉不归"));
+        // A later part's literals do not begin the match.
+        let later = anchor_set("[0-9]{1,3}[^。]{0,2}个人[^。]{0,2}(?:头|会员)").expect("anchored");
+        assert_eq!(later.literals, ["个人"]);
+        assert!(!later.starts);
     }
 
     #[test]
@@ -1148,6 +1249,7 @@ mod tests {
             compiled: OnceLock::new(),
             compiled_full: OnceLock::new(),
             anchored: true,
+            starts: false,
             max_len: regex_syntax::parse(pattern)
                 .expect("valid")
                 .properties()
@@ -1173,6 +1275,42 @@ mod tests {
         );
         let whole: Vec<Range<usize>> = rt.re().find_iter(&text).map(|m| m.range()).collect();
         assert_eq!(windowed, whole);
+    }
+
+    #[test]
+    fn searches_from_each_anchor_find_what_a_whole_text_search_finds() {
+        // Every match begins with 转发 or 分享; matches overlap anchors, lines end mid-way.
+        let pattern = "(?:转发|分享)[^,\\n]{0,6}?(?:到|给)[0-9一二三]{1,2}个?群";
+        let set = anchor_set(pattern).expect("anchored");
+        assert!(set.starts, "{set:?}");
+        let rt = RegexTarget {
+            rule: 0,
+            role: Role::Term,
+            item: 0,
+            pattern: pattern.to_string(),
+            compiled: OnceLock::new(),
+            compiled_full: OnceLock::new(),
+            anchored: true,
+            starts: true,
+            max_len: regex_syntax::parse(pattern)
+                .expect("valid")
+                .properties()
+                .maximum_len(),
+        };
+        let text = "转发分享到3个群,转发转发给一二个群\n分享到\n3个群转发到群分享给2群\n"
+            .repeat(40)
+            + &"无关文字".repeat(300)
+            + "转发到三个群";
+        let starts = text
+            .match_indices("转发")
+            .chain(text.match_indices("分享"))
+            .map(|(i, _)| i)
+            .collect::<std::collections::BTreeSet<usize>>();
+        let mut from = Vec::new();
+        search_from(&rt, &text, starts.into_iter(), false, &mut from);
+        let whole: Vec<Range<usize>> = rt.re().find_iter(&text).map(|m| m.range()).collect();
+        assert!(whole.len() > 80, "{} matches", whole.len());
+        assert_eq!(from, whole);
     }
 
     #[test]
