@@ -99,9 +99,11 @@ impl Normalized {
     }
 
     fn fill(&mut self, original: &str, segments: &[Range<usize>], opts: NormOptions) {
-        self.text
-            .reserve(segments.iter().map(|s| s.len() + 1).sum::<usize>());
-        if opts.is_all() {
+        let len = segments.iter().map(|s| s.len() + 1).sum::<usize>();
+        self.text.reserve(len);
+        if opts.is_all() && len >= 2 * PIECE && rayon::current_thread_index().is_some() {
+            self.fill_in_pieces(original, segments);
+        } else if opts.is_all() {
             FOLD_CACHE.with(|cache| {
                 let mut cache = cache.borrow_mut();
                 self.fold_segments(original, segments, opts, &mut *cache);
@@ -179,22 +181,63 @@ impl Normalized {
             if i > 0 {
                 self.push("\n", seg.start, usize::MAX);
             }
-            self.fold_segment(original, seg.clone(), opts, folder);
+            self.fold_segment(original, seg.clone(), opts, folder, false);
         }
     }
 
+    /// A long text, normalized in pieces of whole lines by the pool's threads and joined: the
+    /// last file of a run, or one huge one, no longer keeps one core busy while the other
+    /// waits. The result is the same but for a mark where two pieces meet.
+    fn fill_in_pieces(&mut self, original: &str, segments: &[Range<usize>]) {
+        use rayon::prelude::*;
+        let pieces = pieces_of(original, segments);
+        let normalized: Vec<Normalized> = pieces
+            .par_iter()
+            .map(|piece| {
+                let mut out = Normalized::default();
+                FOLD_CACHE.with(|cache| {
+                    let mut cache = cache.borrow_mut();
+                    for part in piece {
+                        if part.joined {
+                            out.push("\n", part.range.start, usize::MAX);
+                        }
+                        let range = part.range.clone();
+                        out.fold_segment(
+                            original,
+                            range,
+                            NormOptions::ALL,
+                            &mut *cache,
+                            part.after_break,
+                        );
+                    }
+                });
+                out
+            })
+            .collect();
+        for piece in normalized {
+            let base = self.text.len() as u32;
+            self.text.push_str(&piece.text);
+            self.marks.extend(piece.marks.iter().map(|m| Mark {
+                norm: m.norm + base,
+                ..*m
+            }));
+        }
+    }
+
+    /// Folds one segment; `after_break`: it continues a segment just after a line break.
     fn fold_segment(
         &mut self,
         original: &str,
         seg: Range<usize>,
         opts: NormOptions,
         folder: &mut impl Folder,
+        after_break: bool,
     ) {
         let text = &original[seg.clone()];
         // The last character kept, before and after Traditional → Simplified (the Traditional
         // table reads a few characters in context: 計畫 → 计划, 乾隆 stays).
-        let mut prev: Option<char> = None;
-        let mut prev_kept: Option<char> = None;
+        let mut prev: Option<char> = after_break.then_some('\n');
+        let mut prev_kept: Option<char> = prev;
         let mut buf = [0u8; 4];
         // Characters that stay as they are are copied a run at a time, from here.
         let mut run: Option<usize> = None;
@@ -303,6 +346,53 @@ impl Normalized {
             self.push(&text[from..], seg.start + from, text.len() - from);
         }
     }
+}
+
+/// A text at least twice this long is normalized in pieces of about this size.
+const PIECE: usize = 1 << 20;
+
+/// A run of copy normalized as part of a piece.
+struct Part {
+    range: Range<usize>,
+    /// A line break joins it to the segment before (it begins a segment).
+    joined: bool,
+    /// It continues a segment just after one of its line breaks.
+    after_break: bool,
+}
+
+/// `segments` as pieces of about [`PIECE`] bytes: whole segments, and long ones cut just
+/// after a line break, where no fold looks across.
+fn pieces_of(original: &str, segments: &[Range<usize>]) -> Vec<Vec<Part>> {
+    let bytes = original.as_bytes();
+    let mut pieces: Vec<Vec<Part>> = vec![Vec::new()];
+    let mut size = 0;
+    for (i, seg) in segments.iter().enumerate() {
+        let mut from = seg.start;
+        let mut first = true;
+        while from < seg.end || first {
+            let cut = if seg.end - from > PIECE {
+                memchr::memchr(b'\n', &bytes[from + PIECE..seg.end])
+                    .map_or(seg.end, |at| from + PIECE + at + 1)
+            } else {
+                seg.end
+            };
+            if size >= PIECE {
+                pieces.push(Vec::new());
+                size = 0;
+            }
+            size += cut - from;
+            if let Some(piece) = pieces.last_mut() {
+                piece.push(Part {
+                    range: from..cut,
+                    joined: first && i > 0,
+                    after_break: !first,
+                });
+            }
+            from = cut;
+            first = false;
+        }
+    }
+    pieces
 }
 
 /// What one character becomes.
@@ -656,5 +746,42 @@ mod tests {
         let src = "最[x]佳";
         let n = Normalized::new(src, &[0..3, 6..9], NormOptions::ALL);
         assert_eq!(n.text, "最\n佳");
+    }
+
+    #[test]
+    fn a_long_text_normalized_in_pieces_is_the_same_text_with_the_same_way_back() {
+        // Traditional characters read in context, noise, decimal points, full-width forms and
+        // expansions, on lines that pieces are cut between; segments short, long and empty.
+        let lines = "國家級 最 佳，計畫乾隆3.5折ＮＯ．１㈱\n.5折…\n\n乾\n隆TOP１\n";
+        let src = lines.repeat(3 * PIECE / lines.len() + 10);
+        let third = src.len() / 3;
+        let cut = |mut at: usize| {
+            while !src.is_char_boundary(at) {
+                at += 1;
+            }
+            at
+        };
+        let segments = [
+            0..cut(third),
+            cut(third + 5)..cut(third + 5),
+            cut(third + 9)..src.len(),
+        ];
+        let alone = Normalized::new(&src, &segments, NormOptions::ALL);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("pool");
+        let pooled = pool.install(|| Normalized::new(&src, &segments, NormOptions::ALL));
+        assert!(pieces_of(&src, &segments).len() > 2);
+        assert_eq!(pooled.text, alone.text);
+        let starts: Vec<usize> = alone.text.char_indices().map(|(i, _)| i).collect();
+        for pair in starts.windows(2) {
+            assert_eq!(
+                pooled.original_range(&src, pair[0], pair[1]),
+                alone.original_range(&src, pair[0], pair[1]),
+                "at normalized byte {}",
+                pair[0]
+            );
+        }
     }
 }
