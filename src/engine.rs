@@ -793,7 +793,6 @@ fn search_from(
     out: &mut Vec<Range<usize>>,
 ) {
     let bytes = text.as_bytes();
-    let re = rt.re_for(text.len());
     // The end of the last match (later matches may not overlap it), and the last offset tried.
     let (mut taken, mut tried) = (0, None);
     for at in starts {
@@ -809,6 +808,8 @@ fn search_from(
         let input = Input::new(text)
             .range(at..end)
             .anchored(regex_automata::Anchored::Yes);
+        // Compiled only once an anchor occurs: a short draft has few.
+        let re = rt.re_for(text.len());
         if let Some(m) = re.search(&input).filter(|m| !m.is_empty()) {
             out.push(m.range());
             taken = m.end();
@@ -1311,6 +1312,22 @@ mod tests {
         let whole: Vec<Range<usize>> = rt.re().find_iter(&text).map(|m| m.range()).collect();
         assert!(whole.len() > 80, "{} matches", whole.len());
         assert_eq!(from, whole);
+    }
+
+    #[test]
+    fn a_short_draft_compiles_only_the_regexes_whose_anchors_occur() {
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
+            .expect("engine builds");
+        let text = "全网最低价，快来抢购";
+        engine.scan(text, &[0..text.len()]);
+        let compiled: Vec<&str> = engine
+            .regexes
+            .iter()
+            .filter(|r| r.compiled.get().is_some() || r.compiled_full.get().is_some())
+            .map(|r| r.pattern.as_str())
+            .collect();
+        // Compiling all of them took longer than the rest of a one-line check.
+        assert!(compiled.len() <= 3, "compiled: {compiled:#?}");
     }
 
     #[test]
