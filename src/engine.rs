@@ -1319,7 +1319,8 @@ mod tests {
         let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
             .expect("engine builds");
         let text = "全网最低价，快来抢购";
-        engine.scan(text, &[0..text.len()]);
+        let whole = 0..text.len();
+        engine.scan(text, std::slice::from_ref(&whole));
         let compiled: Vec<&str> = engine
             .regexes
             .iter()
