@@ -19,7 +19,7 @@ use regex_automata::Input;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 
-use crate::normalize::{NormOptions, Normalized};
+use crate::normalize::{split_among_threads, NormOptions, Normalized, PIECE};
 use crate::rules::{Pattern, RuleKind, RuleSet};
 use crate::source::LineIndex;
 
@@ -243,7 +243,7 @@ impl Engine {
         }
         // Found once per thread, and only if a window reaches as far as its line's ends.
         let lines = OnceCell::new();
-        let parallel = text.len() >= 2 * PIECE && rayon::current_thread_index().is_some();
+        let parallel = split_among_threads(text.len());
         let run = |indices: Vec<usize>, found: &[Occurrence]| -> Vec<(usize, Vec<Range<usize>>)> {
             let one = |lines: &OnceCell<LineIndex>, index: usize| {
                 let matches = self.regex_matches(index, text, lines, found, &anchor_hits);
@@ -602,7 +602,7 @@ fn overlapping_matches<'a>(
 fn dfa_matches(dfa: &DFA, hay: &[u8]) -> Vec<aho_corasick::Match> {
     // In a pool, a long text is cut into pieces that idle threads take: the last file of a
     // run no longer keeps one core busy while the other waits.
-    if hay.len() < 2 * PIECE || rayon::current_thread_index().is_none() {
+    if !split_among_threads(hay.len()) {
         return walk_in_step(dfa, hay, 0..hay.len());
     }
     use rayon::prelude::*;
@@ -616,9 +616,6 @@ fn dfa_matches(dfa: &DFA, hay: &[u8]) -> Vec<aho_corasick::Match> {
         .collect();
     found.concat()
 }
-
-/// How much of a long text one thread walks at a time.
-const PIECE: usize = 1 << 20;
 
 /// The matches that end in `owned`, in order.
 ///
