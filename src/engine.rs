@@ -473,7 +473,9 @@ impl Engine {
             }
             RuleKind::Config(_) => {}
             RuleKind::Requires { .. } => {
-                if of(Role::Required).next().is_some() {
+                // An exception also voids a required statement it contains: 「不是广告」 is
+                // no 「广告」 label.
+                if of(Role::Required).any(|o| containing(&exceptions, o).is_none()) {
                     return;
                 }
                 let first = of(Role::Trigger)
