@@ -1095,6 +1095,24 @@ mod tests {
         anchor_set(pattern).expect("anchored").starts
     }
 
+    /// A rule's own anchored pattern, as the engine would hold it.
+    fn term_regex(pattern: &str, starts: bool) -> RegexTarget {
+        RegexTarget {
+            rule: 0,
+            role: Role::Term,
+            item: 0,
+            pattern: pattern.to_string(),
+            compiled: OnceLock::new(),
+            compiled_full: OnceLock::new(),
+            anchored: true,
+            starts,
+            max_len: regex_syntax::parse(pattern)
+                .expect("valid")
+                .properties()
+                .maximum_len(),
+        }
+    }
+
     #[test]
     fn anchors_come_from_prefixes_suffixes_branches_and_parts() {
         assert_eq!(anchors("保底年化\\d+%").expect("anchored"), ["保底年化"]);
@@ -1240,21 +1258,7 @@ mod tests {
 
     #[test]
     fn crowded_windows_find_what_a_whole_text_search_finds() {
-        let pattern = "(?:很|超)?(?:最|顶)[^,\\n]{0,4}?(?:好|棒)";
-        let rt = RegexTarget {
-            rule: 0,
-            role: Role::Term,
-            item: 0,
-            pattern: pattern.to_string(),
-            compiled: OnceLock::new(),
-            compiled_full: OnceLock::new(),
-            anchored: true,
-            starts: false,
-            max_len: regex_syntax::parse(pattern)
-                .expect("valid")
-                .properties()
-                .maximum_len(),
-        };
+        let rt = term_regex("(?:很|超)?(?:最|顶)[^,\\n]{0,4}?(?:好|棒)", false);
         // Anchors close together, across line breaks, at a line's start and end, far apart.
         let text = "最最好,顶呱呱棒\n最\n好最好好\n顶一二三四棒最好最\n".repeat(50)
             + &"无关文字".repeat(300)
@@ -1283,20 +1287,7 @@ mod tests {
         let pattern = "(?:转发|分享)[^,\\n]{0,6}?(?:到|给)[0-9一二三]{1,2}个?群";
         let set = anchor_set(pattern).expect("anchored");
         assert!(set.starts, "{set:?}");
-        let rt = RegexTarget {
-            rule: 0,
-            role: Role::Term,
-            item: 0,
-            pattern: pattern.to_string(),
-            compiled: OnceLock::new(),
-            compiled_full: OnceLock::new(),
-            anchored: true,
-            starts: true,
-            max_len: regex_syntax::parse(pattern)
-                .expect("valid")
-                .properties()
-                .maximum_len(),
-        };
+        let rt = term_regex(pattern, true);
         let text = "转发分享到3个群,转发转发给一二个群\n分享到\n3个群转发到群分享给2群\n"
             .repeat(40)
             + &"无关文字".repeat(300)
