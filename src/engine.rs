@@ -898,8 +898,8 @@ impl<'r> Builder<'r> {
     }
 }
 
-/// `work` applied to every item, in order; the larger half of the items (by weight, here
-/// the size of a parse) goes to a second thread when there are enough to repay starting it.
+/// `work` applied to every item, in order; every other item goes to a second thread when
+/// there are enough to repay starting it.
 fn side_by_side<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     const WORTH_A_THREAD: usize = 8;
     if items.len() < WORTH_A_THREAD {
