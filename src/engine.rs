@@ -62,12 +62,31 @@ struct RegexTarget {
     compiled: OnceLock<Option<Regex>>,
     /// An exception's or exemption's regex with every engine, for long texts (see `re_for`).
     compiled_full: OnceLock<Option<Regex>>,
-    /// Its anchors are in the automaton: search only around them.
-    anchored: bool,
-    /// Every match begins with one of its anchors: search only from them.
-    starts: bool,
+    reach: Reach,
     /// The longest match in bytes, when bounded: how far around an anchor to search.
     max_len: Option<usize>,
+}
+
+/// Where a regex is searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// It has no selective literals: the whole text.
+    Everywhere,
+    /// Its anchors are in the automaton: only in windows around them.
+    AroundAnchors,
+    /// Every match begins with one of its anchors: only from each of them.
+    FromAnchors,
+}
+
+impl Reach {
+    /// For a regex with anchors, whether every match also begins with one or not.
+    fn of_anchors(starts: bool) -> Reach {
+        if starts {
+            Reach::FromAnchors
+        } else {
+            Reach::AroundAnchors
+        }
+    }
 }
 
 /// The item of a `terms` rule's own pattern (its literal terms are numbered from 0).
@@ -334,7 +353,8 @@ impl Engine {
             // Every match holds one of its anchors: with none in the text, it is neither
             // compiled nor run (most exemptions of a rule that fired in a short draft).
             Role::Exception | Role::Exempt
-                if rt.anchored && anchor_hits_of(anchor_hits, index).is_empty() => {}
+                if rt.reach != Reach::Everywhere
+                    && anchor_hits_of(anchor_hits, index).is_empty() => {}
             Role::Exception | Role::Exempt => {
                 let mut around: Vec<Range<usize>> = found
                     .iter()
@@ -346,12 +366,12 @@ impl Engine {
             }
             // Every match begins at one of its anchors: an anchored search from each, which
             // stops as soon as the pattern cannot match.
-            _ if rt.starts => {
+            _ if rt.reach == Reach::FromAnchors => {
                 let from = anchor_hits_of(anchor_hits, index).iter().map(|h| h.1);
                 search_from(rt, text, from, rt.role == Role::Required, &mut matches);
             }
             // One required statement anywhere is enough.
-            _ if rt.anchored => {
+            _ if rt.reach == Reach::AroundAnchors => {
                 let around: Vec<Range<usize>> = anchor_hits_of(anchor_hits, index)
                     .iter()
                     .map(|h| h.1..h.1)
@@ -876,8 +896,7 @@ impl<'r> Builder<'r> {
             pattern: ascii_digits(&pattern.source),
             compiled: OnceLock::new(),
             compiled_full: OnceLock::new(),
-            anchored: false,
-            starts: false,
+            reach: Reach::Everywhere,
             max_len: pattern.hir.properties().maximum_len(),
         });
     }
@@ -892,8 +911,7 @@ impl<'r> Builder<'r> {
             for a in &set.literals {
                 self.literal(a, rule, Role::Anchor, index as u32);
             }
-            self.regexes[index].anchored = true;
-            self.regexes[index].starts = set.starts;
+            self.regexes[index].reach = Reach::of_anchors(set.starts);
         }
     }
 }
@@ -906,7 +924,7 @@ fn side_by_side<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) ->
         return items.iter().map(&work).collect();
     }
     // Every other item: neighbours in a pack tend to be alike in cost.
-    let (mut mine, theirs) = std::thread::scope(|scope| {
+    let (mine, theirs) = std::thread::scope(|scope| {
         let theirs = scope.spawn(|| {
             items
                 .iter()
@@ -924,7 +942,7 @@ fn side_by_side<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) ->
     };
     let mut out = Vec::with_capacity(items.len());
     let mut theirs = theirs.into_iter();
-    for m in mine.drain(..) {
+    for m in mine {
         out.push(m);
         out.extend(theirs.next());
     }
@@ -1104,8 +1122,7 @@ mod tests {
             pattern: pattern.to_string(),
             compiled: OnceLock::new(),
             compiled_full: OnceLock::new(),
-            anchored: true,
-            starts,
+            reach: Reach::of_anchors(starts),
             max_len: regex_syntax::parse(pattern)
                 .expect("valid")
                 .properties()
@@ -1154,7 +1171,7 @@ mod tests {
         let whole_text: Vec<&str> = engine
             .regexes
             .iter()
-            .filter(|r| !r.anchored)
+            .filter(|r| r.reach == Reach::Everywhere)
             .map(|r| r.pattern.as_str())
             .collect();
         assert!(

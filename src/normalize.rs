@@ -179,11 +179,28 @@ impl Normalized {
         opts: NormOptions,
         folder: &mut impl Folder,
     ) {
-        for (i, seg) in segments.iter().enumerate() {
-            if i > 0 {
-                self.push("\n", seg.start, usize::MAX);
+        let whole = segments.iter().enumerate().map(|(i, seg)| Part {
+            range: seg.clone(),
+            joined: i > 0,
+            after_break: false,
+        });
+        self.fold_parts(original, whole, opts, folder);
+    }
+
+    /// Folds runs of copy in order, each joined to the one before by a line break when it
+    /// begins a segment.
+    fn fold_parts(
+        &mut self,
+        original: &str,
+        parts: impl IntoIterator<Item = Part>,
+        opts: NormOptions,
+        folder: &mut impl Folder,
+    ) {
+        for part in parts {
+            if part.joined {
+                self.push("\n", part.range.start, usize::MAX);
             }
-            self.fold_segment(original, seg.clone(), opts, folder, false);
+            self.fold_segment(original, part.range, opts, folder, part.after_break);
         }
     }
 
@@ -194,24 +211,11 @@ impl Normalized {
         use rayon::prelude::*;
         let pieces = pieces_of(original, segments);
         let normalized: Vec<Normalized> = pieces
-            .par_iter()
+            .into_par_iter()
             .map(|piece| {
                 let mut out = Normalized::default();
                 FOLD_CACHE.with(|cache| {
-                    let mut cache = cache.borrow_mut();
-                    for part in piece {
-                        if part.joined {
-                            out.push("\n", part.range.start, usize::MAX);
-                        }
-                        let range = part.range.clone();
-                        out.fold_segment(
-                            original,
-                            range,
-                            NormOptions::ALL,
-                            &mut *cache,
-                            part.after_break,
-                        );
-                    }
+                    out.fold_parts(original, piece, NormOptions::ALL, &mut *cache.borrow_mut());
                 });
                 out
             })
