@@ -660,6 +660,8 @@ fn is_noise(c: char) -> bool {
     match c {
         ' ' | '\t' | '*' | '_' | '-' | '~' => true,
         c if c.is_ascii() => false,
+        // Check boxes say whether consent is pre-ticked (PC002); they are content.
+        '☐' | '☑' | '☒' | '□' | '✓' | '✔' | '✅' => false,
         '·' | '•' | '・' | '‧' | '∙' | '⋅' | '﹡' => true,
         c => {
             matches!(
@@ -697,6 +699,8 @@ mod tests {
         assert_eq!(norm("最😀强·品*质"), "最强品质");
         assert_eq!(norm("年化8.5%"), "年化8.5%");
         assert_eq!(norm("最\n佳"), "最\n佳");
+        // A ticked box is what PC002 looks for, not noise.
+        assert_eq!(norm("☑ 我已阅读"), "☑我已阅读");
     }
 
     #[test]
