@@ -16,8 +16,6 @@ use aho_corasick::nfa::noncontiguous::NFA;
 use aho_corasick::MatchKind;
 use regex_automata::meta::Regex;
 use regex_automata::Input;
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Hir, HirKind};
 
 use crate::normalize::{split_among_threads, NormOptions, Normalized, PIECE};
 use crate::rules::{Pattern, RuleKind, RuleSet};
@@ -174,7 +172,6 @@ impl Engine {
             });
         }
 
-        b.add_anchors();
         let automaton = if b.patterns.is_empty() {
             None
         } else {
@@ -851,16 +848,14 @@ fn anchor_hits_of(hits: &[(u32, usize)], index: usize) -> &[(u32, usize)] {
 
 /// Collects the automaton's literals (deduplicated, normalized) and the regexes.
 #[derive(Default)]
-struct Builder<'r> {
+struct Builder {
     patterns: Vec<String>,
     pattern_ids: HashMap<String, usize>,
     targets: Vec<Vec<Target>>,
     regexes: Vec<RegexTarget>,
-    /// Each regex's parse, read for its anchors once all are known (see `add_anchors`).
-    hirs: Vec<&'r Hir>,
 }
 
-impl<'r> Builder<'r> {
+impl Builder {
     fn literal(&mut self, literal: &str, rule: usize, role: Role, item: u32) {
         let norm = Normalized::text_of(literal, NormOptions::ALL);
         if norm.is_empty() {
@@ -887,8 +882,18 @@ impl<'r> Builder<'r> {
         });
     }
 
-    fn regex(&mut self, pattern: &'r Pattern, rule: usize, role: Role, item: u32) {
-        self.hirs.push(&pattern.hir);
+    /// A regex, and its anchors into the automaton.
+    fn regex(&mut self, pattern: &Pattern, rule: usize, role: Role, item: u32) {
+        let index = self.regexes.len() as u32;
+        let reach = match &pattern.facts.anchors {
+            Some(set) => {
+                for a in &set.literals {
+                    self.literal(a, rule, Role::Anchor, index);
+                }
+                Reach::of_anchors(set.starts)
+            }
+            None => Reach::Everywhere,
+        };
         self.regexes.push(RegexTarget {
             rule: rule as u32,
             role,
@@ -896,57 +901,10 @@ impl<'r> Builder<'r> {
             pattern: ascii_digits(&pattern.source),
             compiled: OnceLock::new(),
             compiled_full: OnceLock::new(),
-            reach: Reach::Everywhere,
-            max_len: pattern.hir.properties().maximum_len(),
+            reach,
+            max_len: pattern.facts.max_len,
         });
     }
-
-    /// Puts every regex's anchors into the automaton. Extracting them is a third of the
-    /// start-up of a one-line check, so two threads share it when there are many regexes.
-    fn add_anchors(&mut self) {
-        let sets = side_by_side(&self.hirs, |hir| anchors_of(hir));
-        for (index, set) in sets.into_iter().enumerate() {
-            let Some(set) = set else { continue };
-            let rule = self.regexes[index].rule as usize;
-            for a in &set.literals {
-                self.literal(a, rule, Role::Anchor, index as u32);
-            }
-            self.regexes[index].reach = Reach::of_anchors(set.starts);
-        }
-    }
-}
-
-/// `work` applied to every item, in order; every other item goes to a second thread when
-/// there are enough to repay starting it.
-fn side_by_side<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    const WORTH_A_THREAD: usize = 8;
-    if items.len() < WORTH_A_THREAD {
-        return items.iter().map(&work).collect();
-    }
-    // Every other item: neighbours in a pack tend to be alike in cost.
-    let (mine, theirs) = std::thread::scope(|scope| {
-        let theirs = scope.spawn(|| {
-            items
-                .iter()
-                .skip(1)
-                .step_by(2)
-                .map(&work)
-                .collect::<Vec<R>>()
-        });
-        let mine: Vec<R> = items.iter().step_by(2).map(&work).collect();
-        (mine, theirs.join())
-    });
-    let theirs = match theirs {
-        Ok(theirs) => theirs,
-        Err(panic) => std::panic::resume_unwind(panic),
-    };
-    let mut out = Vec::with_capacity(items.len());
-    let mut theirs = theirs.into_iter();
-    for m in mine {
-        out.push(m);
-        out.extend(theirs.next());
-    }
-    out
 }
 
 /// `pattern` with `\d` spelled `0-9`. Unicode's `\d` holds some 700 digits of many scripts,
@@ -982,102 +940,6 @@ fn ascii_digits(pattern: &str) -> String {
     out
 }
 
-/// Literals of which every match of a pattern contains one.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Anchors {
-    literals: Vec<String>,
-    /// Every match also begins with one: it is searched for from each occurrence only.
-    starts: bool,
-}
-
-/// The anchors of `pattern`, when it has a small, selective set of them (`None` otherwise).
-/// Each literal is given as written and as normalized, since the text it is looked for in is
-/// normalized.
-fn anchors_of(hir: &Hir) -> Option<Anchors> {
-    let mut anchors = anchors_in(hir)?;
-    let normalized: Vec<String> = anchors
-        .literals
-        .iter()
-        .map(|a| Normalized::text_of(a, NormOptions::ALL))
-        .collect();
-    anchors.literals.extend(normalized);
-    anchors.literals.retain(|a| a.len() >= 2);
-    anchors.literals.sort();
-    anchors.literals.dedup();
-    (!anchors.literals.is_empty()).then_some(anchors)
-}
-
-/// Every match of `hir` contains one of the literals returned: its prefixes or suffixes, one
-/// set per branch of an alternation, or the set of one part of a concatenation.
-fn anchors_in(hir: &Hir) -> Option<Anchors> {
-    let extracted = |kind: ExtractKind| -> Option<Anchors> {
-        let starts = matches!(kind, ExtractKind::Prefix);
-        let seq = Extractor::new().kind(kind).extract(hir);
-        let literals = seq.literals()?;
-        if literals.is_empty() || literals.len() > 64 {
-            return None;
-        }
-        let strings = literals
-            .iter()
-            .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
-            .collect::<Option<Vec<String>>>()?;
-        // One CJK character, or two ASCII ones, at least: shorter ones are everywhere.
-        strings.iter().all(|s| s.len() >= 2).then_some(Anchors {
-            literals: strings,
-            starts,
-        })
-    };
-    let whole = best(
-        extracted(ExtractKind::Prefix),
-        extracted(ExtractKind::Suffix),
-    );
-    let parts = match hir.kind() {
-        HirKind::Capture(c) => anchors_in(&c.sub),
-        // Each branch by its own best set: a match begins with an anchor if each branch's
-        // matches do.
-        HirKind::Alternation(branches) => branches
-            .iter()
-            .map(anchors_in)
-            .collect::<Option<Vec<_>>>()
-            .map(|sets| Anchors {
-                starts: sets.iter().all(|s| s.starts),
-                literals: sets.into_iter().flat_map(|s| s.literals).collect(),
-            }),
-        // Any one part: every match contains a match of each part. Only the first part's
-        // matches begin where the whole one does (a part with anchors matches something).
-        HirKind::Concat(parts) => parts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, part)| {
-                anchors_in(part).map(|a| Anchors {
-                    starts: a.starts && i == 0,
-                    ..a
-                })
-            })
-            .reduce(|a, b| best(Some(a), Some(b)).unwrap_or_default()),
-        _ => None,
-    };
-    best(whole, parts)
-}
-
-/// The more selective of two anchor sets: the one whose shortest literal is longer, then the
-/// one with fewer literals (a set is as common as its most common literal).
-fn best(a: Option<Anchors>, b: Option<Anchors>) -> Option<Anchors> {
-    let quality = |v: &Anchors| {
-        let shortest = v
-            .literals
-            .iter()
-            .map(|s| s.chars().count())
-            .min()
-            .unwrap_or(0);
-        (shortest, std::cmp::Reverse(v.literals.len()))
-    };
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
-        (a, b) => a.or(b),
-    }
-}
-
 /// The first context phrase (an exception or an exempt context) that contains the occurrence.
 fn containing<'a>(contexts: &[&'a Occurrence], o: &Occurrence) -> Option<&'a Occurrence> {
     contexts
@@ -1101,18 +963,6 @@ fn latin_word(original: &str, range: Range<usize>, t: &Target) -> bool {
 mod tests {
     use super::*;
 
-    fn anchor_set(pattern: &str) -> Option<Anchors> {
-        anchors_of(&regex_syntax::parse(pattern).expect("valid pattern"))
-    }
-
-    fn anchors(pattern: &str) -> Option<Vec<String>> {
-        anchor_set(pattern).map(|a| a.literals)
-    }
-
-    fn starts(pattern: &str) -> bool {
-        anchor_set(pattern).expect("anchored").starts
-    }
-
     /// A rule's own anchored pattern, as the engine would hold it.
     fn term_regex(pattern: &str, starts: bool) -> RegexTarget {
         RegexTarget {
@@ -1128,40 +978,6 @@ mod tests {
                 .properties()
                 .maximum_len(),
         }
-    }
-
-    #[test]
-    fn anchors_come_from_prefixes_suffixes_branches_and_parts() {
-        assert_eq!(anchors("保底年化\\d+%").expect("anchored"), ["保底年化"]);
-        assert_eq!(
-            anchors("\\d+分钟(?:到|抵达)").expect("anchored"),
-            ["分钟到", "分钟抵达"]
-        );
-        // Each branch by its best set: 酒 alone would be everywhere.
-        let set = anchors("酒[^。]{0,9}?(?:解压|减压)|不醉不归").expect("anchored");
-        assert!(!set.contains(&"酒".to_string()), "{set:?}");
-        assert!(set.contains(&"解压".to_string()) && set.contains(&"不醉不归".to_string()));
-        // Written full-width, looked for normalized.
-        let set = anchors("原价：\\d+").expect("anchored");
-        assert!(set.contains(&"原价:".to_string()), "{set:?}");
-        assert_eq!(anchors("\\d+%"), None);
-        // A part of a concatenation: every match holds the bracket.
-        assert_eq!(anchors("(?m)^【[^】]{2,9}】").expect("anchored"), ["【"]);
-    }
-
-    #[test]
-    fn anchors_that_begin_every_match_are_known() {
-        assert!(starts("保底年化\\d+%"));
-        assert!(starts("(?:保底|承诺)收益|年化(?:收益|回报)"));
-        // The assertion matches nothing: the bracket begins the match.
-        assert!(starts("(?m)^【[^】]{2,9}】"));
-        assert!(!starts("\\d+分钟(?:到|抵达)"));
-        // One branch anchored inside is enough to search around its anchors.
-        assert!(!starts("酒[^。]{0,9}?(?:解压|减压)|不醉不归"));
-        // A later part's literals do not begin the match.
-        let later = anchor_set("[0-9]{1,3}[^。]{0,2}个人[^。]{0,2}(?:头|会员)").expect("anchored");
-        assert_eq!(later.literals, ["个人"]);
-        assert!(!later.starts);
     }
 
     #[test]
@@ -1302,7 +1118,8 @@ mod tests {
     fn searches_from_each_anchor_find_what_a_whole_text_search_finds() {
         // Every match begins with 转发 or 分享; matches overlap anchors, lines end mid-way.
         let pattern = "(?:转发|分享)[^,\\n]{0,6}?(?:到|给)[0-9一二三]{1,2}个?群";
-        let set = anchor_set(pattern).expect("anchored");
+        let hir = regex_syntax::parse(pattern).expect("valid pattern");
+        let set = crate::anchors::Facts::of(&hir).anchors.expect("anchored");
         assert!(set.starts, "{set:?}");
         let rt = term_regex(pattern, true);
         let text = "转发分享到3个群,转发转发给一二个群\n分享到\n3个群转发到群分享给2群\n"

@@ -5,6 +5,7 @@
 //! [`normalize`] (the view rules match) → [`lint`] (match and locate) → [`diagnostic`]
 //! (findings) → [`report`] (human, JSON, JSONL). [`serve`] puts the same check behind a page.
 
+pub mod anchors;
 pub mod archive;
 pub mod baseline;
 pub mod cli;

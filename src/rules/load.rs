@@ -13,6 +13,7 @@ use super::{
     Condition, ConfigCheck, Example, Exempt, FieldPath, Loc, Matcher, Pack, Pattern, Rule,
     RuleKind, RuleSet, Test,
 };
+use crate::anchors::{Anchors, Facts};
 use crate::normalize::Normalized;
 use crate::structure;
 
@@ -656,11 +657,17 @@ fn checked_pattern(
     id: &str,
     pattern: &Spanned<String>,
 ) -> Result<Pattern, Box<PackError>> {
+    if let Some(facts) = prepared(&pattern.value) {
+        return Ok(Pattern {
+            source: pattern.value.clone(),
+            facts,
+        });
+    }
     // Parsing finds every syntax error; the engine compiles the pattern when it is first used.
     match regex_syntax::parse(&pattern.value) {
         Ok(hir) => Ok(Pattern {
             source: pattern.value.clone(),
-            hir,
+            facts: Facts::of(&hir),
         }),
         Err(e) => Err(PackError::at(
             source,
@@ -669,6 +676,26 @@ fn checked_pattern(
         )
         .with_help("patterns run on the normalized text: Simplified, lower-case, half-width, noise removed")),
     }
+}
+
+/// The built-in packs' patterns with their facts, worked out by `build.rs`: each is
+/// `(pattern, anchors, every match begins with an anchor, longest match)`, sorted by pattern.
+/// A pattern found here parsed when hegui was built.
+static PREPARED: &[(&str, &[&str], bool, Option<usize>)] =
+    include!(concat!(env!("OUT_DIR"), "/prepared_patterns.rs"));
+
+fn prepared(pattern: &str) -> Option<Facts> {
+    let at = PREPARED
+        .binary_search_by(|(p, ..)| (*p).cmp(pattern))
+        .ok()?;
+    let (_, literals, starts, max_len) = PREPARED[at];
+    Some(Facts {
+        anchors: (!literals.is_empty()).then(|| Anchors {
+            literals: literals.iter().map(|l| l.to_string()).collect(),
+            starts,
+        }),
+        max_len,
+    })
 }
 
 fn spanned_matcher(
@@ -708,4 +735,43 @@ fn checked_matcher(
         ));
     }
     Ok(Matcher { terms, pattern })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What build.rs embedded for each built-in pattern is what loading would work out.
+    #[test]
+    fn built_in_patterns_come_prepared_as_loading_would_work_them_out() {
+        let set = load_rule_set(&[], true).expect("built-in packs load");
+        let mut patterns: Vec<&Pattern> = Vec::new();
+        for rule in &set.rules {
+            let matchers: Vec<&Matcher> = match &rule.kind {
+                RuleKind::Terms {
+                    pattern: Some(p), ..
+                }
+                | RuleKind::Pattern { pattern: p } => {
+                    patterns.push(p);
+                    Vec::new()
+                }
+                RuleKind::Requires { trigger, require } => vec![trigger, require],
+                _ => Vec::new(),
+            };
+            let exempt = rule.exempt.iter().map(|e| &e.matcher);
+            patterns.extend(
+                matchers
+                    .into_iter()
+                    .chain(exempt)
+                    .filter_map(|m| m.pattern.as_ref()),
+            );
+        }
+        assert!(patterns.len() > 50, "{} patterns", patterns.len());
+        for p in patterns {
+            let embedded = prepared(&p.source)
+                .unwrap_or_else(|| panic!("not prepared at build time: {}", p.source));
+            let hir = regex_syntax::parse(&p.source).expect("a built-in pattern parses");
+            assert_eq!(embedded, Facts::of(&hir), "{}", p.source);
+        }
+    }
 }

@@ -65,12 +65,13 @@ pub struct Matcher {
     pub pattern: Option<Pattern>,
 }
 
-/// A regular expression as written, and parsed: once, when its pack loads (the engine reads
-/// its literals and longest match from the parse).
+/// A regular expression as written, and what the engine needs to know of it (its anchors and
+/// longest match), worked out when its pack loads or, for a built-in pattern, when hegui is
+/// built.
 #[derive(Debug, Clone)]
 pub struct Pattern {
     pub source: String,
-    pub hir: regex_syntax::hir::Hir,
+    pub facts: crate::anchors::Facts,
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,177 @@
+//! What every match of a regular expression contains — its anchors — and how long a match can
+//! be. The engine looks for a pattern's anchors with its automaton and runs the pattern only
+//! around them.
+//!
+//! Working this out takes a parse and a literal extraction per pattern, most of the start-up of
+//! a one-line check, so the built-in packs' patterns are worked out when hegui is built:
+//! `build.rs` includes this file and embeds the results (see `rules::load`). A user's patterns
+//! are worked out as their pack loads.
+
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Hir, HirKind};
+
+use crate::normalize::{NormOptions, Normalized};
+
+/// What the engine needs to know of a pattern besides its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub anchors: Option<Anchors>,
+    /// The longest match in bytes, when bounded.
+    pub max_len: Option<usize>,
+}
+
+impl Facts {
+    pub fn of(hir: &Hir) -> Facts {
+        Facts {
+            anchors: anchors_of(hir),
+            max_len: hir.properties().maximum_len(),
+        }
+    }
+}
+
+/// Literals of which every match of a pattern contains one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Anchors {
+    pub literals: Vec<String>,
+    /// Every match also begins with one: it is searched for from each occurrence only.
+    pub starts: bool,
+}
+
+/// The anchors of `pattern`, when it has a small, selective set of them (`None` otherwise).
+/// Each literal is given as written and as normalized, since the text it is looked for in is
+/// normalized.
+fn anchors_of(hir: &Hir) -> Option<Anchors> {
+    let mut anchors = anchors_in(hir)?;
+    let normalized: Vec<String> = anchors
+        .literals
+        .iter()
+        .map(|a| Normalized::text_of(a, NormOptions::ALL))
+        .collect();
+    anchors.literals.extend(normalized);
+    anchors.literals.retain(|a| a.len() >= 2);
+    anchors.literals.sort();
+    anchors.literals.dedup();
+    (!anchors.literals.is_empty()).then_some(anchors)
+}
+
+/// Every match of `hir` contains one of the literals returned: its prefixes or suffixes, one
+/// set per branch of an alternation, or the set of one part of a concatenation.
+fn anchors_in(hir: &Hir) -> Option<Anchors> {
+    let extracted = |kind: ExtractKind| -> Option<Anchors> {
+        let starts = matches!(kind, ExtractKind::Prefix);
+        let seq = Extractor::new().kind(kind).extract(hir);
+        let literals = seq.literals()?;
+        if literals.is_empty() || literals.len() > 64 {
+            return None;
+        }
+        let strings = literals
+            .iter()
+            .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+            .collect::<Option<Vec<String>>>()?;
+        // One CJK character, or two ASCII ones, at least: shorter ones are everywhere.
+        strings.iter().all(|s| s.len() >= 2).then_some(Anchors {
+            literals: strings,
+            starts,
+        })
+    };
+    let whole = best(
+        extracted(ExtractKind::Prefix),
+        extracted(ExtractKind::Suffix),
+    );
+    let parts = match hir.kind() {
+        HirKind::Capture(c) => anchors_in(&c.sub),
+        // Each branch by its own best set: a match begins with an anchor if each branch's
+        // matches do.
+        HirKind::Alternation(branches) => branches
+            .iter()
+            .map(anchors_in)
+            .collect::<Option<Vec<_>>>()
+            .map(|sets| Anchors {
+                starts: sets.iter().all(|s| s.starts),
+                literals: sets.into_iter().flat_map(|s| s.literals).collect(),
+            }),
+        // Any one part: every match contains a match of each part. Only the first part's
+        // matches begin where the whole one does (a part with anchors matches something).
+        HirKind::Concat(parts) => parts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, part)| {
+                anchors_in(part).map(|a| Anchors {
+                    starts: a.starts && i == 0,
+                    ..a
+                })
+            })
+            .reduce(|a, b| best(Some(a), Some(b)).unwrap_or_default()),
+        _ => None,
+    };
+    best(whole, parts)
+}
+
+/// The more selective of two anchor sets: the one whose shortest literal is longer, then the
+/// one with fewer literals (a set is as common as its most common literal).
+fn best(a: Option<Anchors>, b: Option<Anchors>) -> Option<Anchors> {
+    let quality = |v: &Anchors| {
+        let shortest = v
+            .literals
+            .iter()
+            .map(|s| s.chars().count())
+            .min()
+            .unwrap_or(0);
+        (shortest, std::cmp::Reverse(v.literals.len()))
+    };
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchor_set(pattern: &str) -> Option<Anchors> {
+        anchors_of(&regex_syntax::parse(pattern).expect("valid pattern"))
+    }
+
+    fn anchors(pattern: &str) -> Option<Vec<String>> {
+        anchor_set(pattern).map(|a| a.literals)
+    }
+
+    fn starts(pattern: &str) -> bool {
+        anchor_set(pattern).expect("anchored").starts
+    }
+
+    #[test]
+    fn anchors_come_from_prefixes_suffixes_branches_and_parts() {
+        assert_eq!(anchors("保底年化\\d+%").expect("anchored"), ["保底年化"]);
+        assert_eq!(
+            anchors("\\d+分钟(?:到|抵达)").expect("anchored"),
+            ["分钟到", "分钟抵达"]
+        );
+        // Each branch by its best set: 酒 alone would be everywhere.
+        let set = anchors("酒[^。]{0,9}?(?:解压|减压)|不醉不归").expect("anchored");
+        assert!(!set.contains(&"酒".to_string()), "{set:?}");
+        assert!(set.contains(&"解压".to_string()) && set.contains(&"不醉不归".to_string()));
+        // Written full-width, looked for normalized.
+        let set = anchors("原价：\\d+").expect("anchored");
+        assert!(set.contains(&"原价:".to_string()), "{set:?}");
+        assert_eq!(anchors("\\d+%"), None);
+        // A part of a concatenation: every match holds the bracket.
+        assert_eq!(anchors("(?m)^【[^】]{2,9}】").expect("anchored"), ["【"]);
+    }
+
+    #[test]
+    fn anchors_that_begin_every_match_are_known() {
+        assert!(starts("保底年化\\d+%"));
+        assert!(starts("(?:保底|承诺)收益|年化(?:收益|回报)"));
+        // The assertion matches nothing: the bracket begins the match.
+        assert!(starts("(?m)^【[^】]{2,9}】"));
+        assert!(!starts("\\d+分钟(?:到|抵达)"));
+        // One branch anchored inside is enough to search around its anchors.
+        assert!(!starts("酒[^。]{0,9}?(?:解压|减压)|不醉不归"));
+        // A later part's literals do not begin the match.
+        let later = anchor_set("[0-9]{1,3}[^。]{0,2}个人[^。]{0,2}(?:头|会员)").expect("anchored");
+        assert_eq!(later.literals, ["个人"]);
+        assert!(!later.starts);
+    }
+}
