@@ -1,4 +1,4 @@
-//! Works out, once, the anchors and longest match of every pattern in the built-in packs, so
+//! Works out, once, the parts, anchors and longest match of every pattern in the built-in packs, so
 //! that a check does not parse them at start-up (see `src/anchors.rs`). Patterns are found by
 //! their key, wherever they are in a pack: a rule's, a trigger's, a requirement's, an
 //! exemption's.
@@ -25,7 +25,7 @@ fn main() {
         .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
         .collect();
     packs.sort();
-    let mut facts = BTreeMap::new();
+    let mut prepared = BTreeMap::new();
     for path in &packs {
         println!("cargo::rerun-if-changed={}", path.display());
         let text = std::fs::read_to_string(path).expect("a readable pack");
@@ -35,22 +35,26 @@ fn main() {
             continue;
         };
         patterns_in(&pack, &mut |pattern| {
-            if let Ok(hir) = regex_syntax::parse(pattern) {
-                facts.insert(pattern.to_string(), anchors::Facts::of(&hir));
+            if let Ok(parts) = anchors::parts_of(pattern) {
+                prepared.insert(pattern.to_string(), parts);
             }
         });
     }
     let mut out = String::from("&[\n");
-    for (pattern, facts) in &facts {
-        let (literals, starts) = match &facts.anchors {
-            Some(a) => (a.literals.as_slice(), a.starts),
-            None => (&[][..], false),
-        };
-        let _ = writeln!(
-            out,
-            "    ({pattern:?}, &{literals:?}, {starts}, {:?}),",
-            facts.max_len
-        );
+    for (pattern, parts) in &prepared {
+        let _ = writeln!(out, "    ({pattern:?}, &[");
+        for part in parts {
+            let (literals, starts) = match &part.anchors {
+                Some(a) => (a.literals.as_slice(), a.starts),
+                None => (&[][..], false),
+            };
+            let _ = writeln!(
+                out,
+                "        ({:?}, &{literals:?}, {starts}, {:?}),",
+                part.source, part.max_len
+            );
+        }
+        out.push_str("    ]),\n");
     }
     out.push(']');
     let target = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));

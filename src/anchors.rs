@@ -12,21 +12,105 @@ use regex_syntax::hir::{Hir, HirKind};
 
 use crate::normalize::{NormOptions, Normalized};
 
-/// What the engine needs to know of a pattern besides its text.
+/// A pattern as the engine runs it: whole, or one part per branch of its top-level alternation
+/// when every branch has anchors of its own. A part runs only around its own anchors, so a
+/// window around 治疗 does not run the thirty other branches of SW001, and a branch whose
+/// anchors begin it is searched from them even when its neighbours' are not.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Facts {
+pub struct Part {
+    pub source: String,
     pub anchors: Option<Anchors>,
     /// The longest match in bytes, when bounded.
     pub max_len: Option<usize>,
 }
 
-impl Facts {
-    pub fn of(hir: &Hir) -> Facts {
-        Facts {
+impl Part {
+    fn of(source: &str, hir: &Hir) -> Part {
+        Part {
+            source: source.to_string(),
             anchors: anchors_of(hir),
             max_len: hir.properties().maximum_len(),
         }
     }
+}
+
+/// The parts of `source`, or why it does not parse (the last line of the parser's message).
+pub fn parts_of(source: &str) -> Result<Vec<Part>, String> {
+    let hir = regex_syntax::parse(source)
+        .map_err(|e| e.to_string().lines().last().unwrap_or_default().to_string())?;
+    let whole = Part::of(source, &hir);
+    let split = top_level_branches(source).and_then(|branches| {
+        branches
+            .iter()
+            .map(|b| {
+                let hir = regex_syntax::parse(b).ok()?;
+                let part = Part::of(b, &hir);
+                part.anchors.is_some().then_some(part)
+            })
+            .collect::<Option<Vec<Part>>>()
+    });
+    Ok(split.unwrap_or_else(|| vec![whole]))
+}
+
+/// The branches of `source`'s top-level alternation, each with the flags that open the
+/// pattern (`(?m)`); `None` when there is only one, or flags are set elsewhere at the top.
+fn top_level_branches(source: &str) -> Option<Vec<String>> {
+    let (flags, body) = match source.strip_prefix("(?") {
+        Some(rest) => {
+            let end = rest.find(')')?;
+            let inner = &rest[..end];
+            if inner.is_empty() || !inner.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
+                ("", source)
+            } else {
+                (&source[..end + 3], &rest[end + 1..])
+            }
+        }
+        None => ("", source),
+    };
+    let mut branches = Vec::new();
+    let (mut depth, mut class, mut from) = (0usize, 0usize, 0usize);
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' => {
+                class += 1;
+                // `]` first in a class (or after `^`) is a literal.
+                if chars.peek().is_some_and(|&(_, n)| n == '^') {
+                    chars.next();
+                }
+                if chars.peek().is_some_and(|&(_, n)| n == ']') {
+                    chars.next();
+                }
+            }
+            ']' if class > 0 => class -= 1,
+            _ if class > 0 => {}
+            '(' => {
+                // Flags that change the rest of the pattern would not reach later branches.
+                if depth == 0 && body[i..].starts_with("(?") {
+                    let rest = &body[i + 2..];
+                    let end = rest.find([')', ':'])?;
+                    if rest[end..].starts_with(')') {
+                        return None;
+                    }
+                }
+                depth += 1;
+            }
+            ')' => depth = depth.checked_sub(1)?,
+            '|' if depth == 0 => {
+                branches.push(format!("{flags}{}", &body[from..i]));
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if branches.is_empty() {
+        return None;
+    }
+    branches.push(format!("{flags}{}", &body[from..]));
+    Some(branches)
 }
 
 /// Literals of which every match of a pattern contains one.
@@ -139,6 +223,31 @@ mod tests {
 
     fn starts(pattern: &str) -> bool {
         anchor_set(pattern).expect("anchored").starts
+    }
+
+    #[test]
+    fn a_pattern_splits_at_its_top_level_bars_only() {
+        let split = |p: &str| top_level_branches(p);
+        assert_eq!(
+            split("(?:保本|保息)收益|[|]年化|\\|转发"),
+            Some(vec![
+                "(?:保本|保息)收益".to_string(),
+                "[|]年化".to_string(),
+                "\\|转发".to_string()
+            ])
+        );
+        // Leading flags reach every branch; flags later at the top would not.
+        assert_eq!(
+            split("(?m)^【|】$"),
+            Some(vec!["(?m)^【".to_string(), "(?m)】$".to_string()])
+        );
+        assert_eq!(split("甲|(?i)乙"), None);
+        assert_eq!(split("[^]|]{0,3}乙"), None);
+        assert_eq!(split("(?:甲|乙)丙"), None);
+        // Split only when every branch has anchors of its own.
+        let parts = parts_of("保底年化[0-9]+%|稳赚不赔").expect("valid");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts_of("保底年化[0-9]+%|[a-z]+").expect("valid").len(), 1);
     }
 
     #[test]

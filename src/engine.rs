@@ -57,6 +57,8 @@ struct RegexTarget {
     rule: u32,
     role: Role,
     item: u32,
+    /// The index of the first regex of the same pattern (see `anchors::Part`).
+    first_part: u32,
     pattern: String,
     /// Compiled when first needed: a run over one short draft needs only a few.
     compiled: OnceLock<Option<Regex>>,
@@ -250,7 +252,7 @@ impl Engine {
                 let matches = self.regex_matches(index, text, lines, found, &anchor_hits);
                 (index, matches)
             };
-            if parallel {
+            let by_part = if parallel {
                 use rayon::prelude::*;
                 indices
                     .into_par_iter()
@@ -261,7 +263,8 @@ impl Engine {
                     .into_iter()
                     .map(|index| one(&lines, index))
                     .collect()
-            }
+            };
+            self.whole_patterns(by_part)
         };
         let add = |found: &mut Vec<Occurrence>, index: usize, matches: Vec<Range<usize>>| {
             let rt = &self.regexes[index];
@@ -316,6 +319,39 @@ impl Engine {
             self.judge_rule(original, norm, group, &mut hits);
         }
         self.one_finding_per_span(hits)
+    }
+
+    /// Each pattern's matches from those of its parts (`results` in regex order), as the whole
+    /// pattern would give them: leftmost first, and at one start the earliest branch's, without
+    /// overlaps. Without this a later, longer branch could take a span from an earlier one and,
+    /// overlapping another rule's finding, hide it.
+    fn whole_patterns(
+        &self,
+        results: Vec<(usize, Vec<Range<usize>>)>,
+    ) -> Vec<(usize, Vec<Range<usize>>)> {
+        let first_part = |index: usize| self.regexes[index].first_part;
+        let mut out = Vec::with_capacity(results.len());
+        for group in results.chunk_by(|a, b| first_part(a.0) == first_part(b.0)) {
+            if let [one] = group {
+                out.push(one.clone());
+                continue;
+            }
+            let mut all: Vec<(usize, Range<usize>)> = group
+                .iter()
+                .flat_map(|(index, matches)| matches.iter().map(move |m| (*index, m.clone())))
+                .collect();
+            all.sort_unstable_by_key(|(index, m)| (m.start, *index));
+            let mut end = 0;
+            let mut whole = Vec::new();
+            for (_, m) in all {
+                if m.start >= end && m.start < m.end {
+                    end = m.end;
+                    whole.push(m);
+                }
+            }
+            out.push((group[0].0, whole));
+        }
+        out
     }
 
     /// The matches of regex `index` in `text`: around its anchors or its rule's matches when
@@ -969,28 +1005,32 @@ impl Builder {
         });
     }
 
-    /// A regex, and its anchors into the automaton.
+    /// A pattern's regexes (one per part), and their anchors into the automaton.
     fn regex(&mut self, pattern: &Pattern, rule: usize, role: Role, item: u32) {
-        let index = self.regexes.len() as u32;
-        let reach = match &pattern.facts.anchors {
-            Some(set) => {
-                for a in &set.literals {
-                    self.literal(a, rule, Role::Anchor, index);
+        let first_part = self.regexes.len() as u32;
+        for part in &pattern.parts {
+            let index = self.regexes.len() as u32;
+            let reach = match &part.anchors {
+                Some(set) => {
+                    for a in &set.literals {
+                        self.literal(a, rule, Role::Anchor, index);
+                    }
+                    Reach::of_anchors(set.starts)
                 }
-                Reach::of_anchors(set.starts)
-            }
-            None => Reach::Everywhere,
-        };
-        self.regexes.push(RegexTarget {
-            rule: rule as u32,
-            role,
-            item,
-            pattern: ascii_digits(&pattern.source),
-            compiled: OnceLock::new(),
-            compiled_full: OnceLock::new(),
-            reach,
-            max_len: pattern.facts.max_len,
-        });
+                None => Reach::Everywhere,
+            };
+            self.regexes.push(RegexTarget {
+                rule: rule as u32,
+                role,
+                item,
+                first_part,
+                pattern: ascii_digits(&part.source),
+                compiled: OnceLock::new(),
+                compiled_full: OnceLock::new(),
+                reach,
+                max_len: part.max_len,
+            });
+        }
     }
 }
 
@@ -1056,6 +1096,7 @@ mod tests {
             rule: 0,
             role: Role::Term,
             item: 0,
+            first_part: 0,
             pattern: pattern.to_string(),
             compiled: OnceLock::new(),
             compiled_full: OnceLock::new(),
@@ -1205,8 +1246,8 @@ mod tests {
     fn searches_from_each_anchor_find_what_a_whole_text_search_finds() {
         // Every match begins with 转发 or 分享; matches overlap anchors, lines end mid-way.
         let pattern = "(?:转发|分享)[^,\\n]{0,6}?(?:到|给)[0-9一二三]{1,2}个?群";
-        let hir = regex_syntax::parse(pattern).expect("valid pattern");
-        let set = crate::anchors::Facts::of(&hir).anchors.expect("anchored");
+        let parts = crate::anchors::parts_of(pattern).expect("valid pattern");
+        let set = parts[0].anchors.clone().expect("anchored");
         assert!(set.starts, "{set:?}");
         let rt = term_regex(pattern, true);
         let text = "转发分享到3个群,转发转发给一二个群\n分享到\n3个群转发到群分享给2群\n"
@@ -1286,6 +1327,41 @@ mod tests {
             "{} texts, {total} matches",
             texts.len()
         );
+    }
+
+    /// A pattern run by its branches gives what the whole pattern gives: at one start the
+    /// earlier branch's match, not the longer one of a later branch.
+    #[test]
+    fn a_pattern_run_by_its_branches_matches_as_the_whole_pattern() {
+        let pattern = "保底年化收益[0-9]{1,2}%|年化收益[0-9]{1,2}%,保本|保底年化收益[0-9]{1,2}%,保本保息|保本保息";
+        let dir = std::env::temp_dir().join(format!("hegui-parts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let pack = format!(
+            "pack: parts\nname: parts\nrules:\n  - id: T1\n    name: t\n    kind: pattern\n    severity: error\n    message: m\n    help: h\n    law: l\n    pattern: '{pattern}'\n    examples: {{bad: [保本保息, 保底年化收益8%], good: [年化, 收益]}}\n"
+        );
+        std::fs::write(dir.join("parts.yaml"), pack).expect("pack written");
+        let set = crate::rules::load_rule_set(std::slice::from_ref(&dir), false);
+        std::fs::remove_dir_all(&dir).ok();
+        let set = set.expect("pack loads");
+        let RuleKind::Pattern { pattern: loaded } = &set.rules[0].kind else {
+            panic!("a pattern rule")
+        };
+        assert_eq!(loaded.parts.len(), 4, "one part per branch");
+        let engine = Engine::new(set).expect("engine builds");
+        // Left as it is by normalization, so ranges in it are ranges in the normalized text.
+        let text = "保底年化收益8%,保本保息。年化收益9%,保本,保本保息";
+        assert_eq!(Normalized::text_of(text, NormOptions::ALL), text);
+        let hits: Vec<Range<usize>> = engine
+            .scan(text, std::slice::from_ref(&(0..text.len())))
+            .into_iter()
+            .map(|h| h.range)
+            .collect();
+        let whole: Vec<Range<usize>> = Regex::new(pattern)
+            .expect("valid")
+            .find_iter(text)
+            .map(|m| m.range())
+            .collect();
+        assert_eq!(hits, whole);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::{
     Condition, ConfigCheck, Example, Exempt, FieldPath, Loc, Matcher, Pack, Pattern, Rule,
     RuleKind, RuleSet, Test,
 };
-use crate::anchors::{Anchors, Facts};
+use crate::anchors::{parts_of, Anchors, Part};
 use crate::normalize::Normalized;
 use crate::structure;
 
@@ -657,45 +657,50 @@ fn checked_pattern(
     id: &str,
     pattern: &Spanned<String>,
 ) -> Result<Pattern, Box<PackError>> {
-    if let Some(facts) = prepared(&pattern.value) {
+    if let Some(parts) = prepared(&pattern.value) {
         return Ok(Pattern {
             source: pattern.value.clone(),
-            facts,
+            parts,
         });
     }
     // Parsing finds every syntax error; the engine compiles the pattern when it is first used.
-    match regex_syntax::parse(&pattern.value) {
-        Ok(hir) => Ok(Pattern {
+    match parts_of(&pattern.value) {
+        Ok(parts) => Ok(Pattern {
             source: pattern.value.clone(),
-            facts: Facts::of(&hir),
+            parts,
         }),
         Err(e) => Err(PackError::at(
             source,
             Some(loc_of(index, pattern)),
-            format!("rule {id}: invalid regular expression: {}", e.to_string().lines().last().unwrap_or_default()),
+            format!("rule {id}: invalid regular expression: {e}"),
         )
         .with_help("patterns run on the normalized text: Simplified, lower-case, half-width, noise removed")),
     }
 }
 
-/// The built-in packs' patterns with their facts, worked out by `build.rs`: each is
-/// `(pattern, anchors, every match begins with an anchor, longest match)`, sorted by pattern.
+/// A built-in pattern's parts as `build.rs` worked them out.
+type PreparedPart = (&'static str, &'static [&'static str], bool, Option<usize>);
+
+/// The built-in packs' patterns with their parts, worked out by `build.rs`: each part is
+/// `(regex, anchors, every match begins with an anchor, longest match)`; sorted by pattern.
 /// A pattern found here parsed when hegui was built.
-static PREPARED: &[(&str, &[&str], bool, Option<usize>)] =
+static PREPARED: &[(&str, &[PreparedPart])] =
     include!(concat!(env!("OUT_DIR"), "/prepared_patterns.rs"));
 
-fn prepared(pattern: &str) -> Option<Facts> {
-    let at = PREPARED
-        .binary_search_by(|(p, ..)| (*p).cmp(pattern))
-        .ok()?;
-    let (_, literals, starts, max_len) = PREPARED[at];
-    Some(Facts {
-        anchors: (!literals.is_empty()).then(|| Anchors {
-            literals: literals.iter().map(|l| l.to_string()).collect(),
-            starts,
-        }),
-        max_len,
-    })
+fn prepared(pattern: &str) -> Option<Vec<Part>> {
+    let at = PREPARED.binary_search_by(|(p, _)| (*p).cmp(pattern)).ok()?;
+    let parts = PREPARED[at]
+        .1
+        .iter()
+        .map(|&(source, literals, starts, max_len)| Part {
+            source: source.to_string(),
+            anchors: (!literals.is_empty()).then(|| Anchors {
+                literals: literals.iter().map(|l| l.to_string()).collect(),
+                starts,
+            }),
+            max_len,
+        });
+    Some(parts.collect())
 }
 
 fn spanned_matcher(
@@ -770,8 +775,8 @@ mod tests {
         for p in patterns {
             let embedded = prepared(&p.source)
                 .unwrap_or_else(|| panic!("not prepared at build time: {}", p.source));
-            let hir = regex_syntax::parse(&p.source).expect("a built-in pattern parses");
-            assert_eq!(embedded, Facts::of(&hir), "{}", p.source);
+            let parts = parts_of(&p.source).expect("a built-in pattern parses");
+            assert_eq!(embedded, parts, "{}", p.source);
         }
     }
 }

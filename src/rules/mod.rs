@@ -65,13 +65,13 @@ pub struct Matcher {
     pub pattern: Option<Pattern>,
 }
 
-/// A regular expression as written, and what the engine needs to know of it (its anchors and
+/// A regular expression as written, and the parts the engine runs (with their anchors and
 /// longest match), worked out when its pack loads or, for a built-in pattern, when hegui is
 /// built.
 #[derive(Debug, Clone)]
 pub struct Pattern {
     pub source: String,
-    pub facts: crate::anchors::Facts,
+    pub parts: Vec<crate::anchors::Part>,
 }
 
 #[derive(Debug, Clone)]
