@@ -119,6 +119,8 @@ pub struct Engine {
     literals: Literals,
     targets: Vec<Vec<Target>>,
     regexes: Vec<RegexTarget>,
+    /// The regexes without anchors, searched in every text.
+    everywhere: Vec<usize>,
     /// Per rule, when its pack turns normalization steps off: its terms normalized that way.
     pack_terms: Vec<Option<Vec<String>>>,
 }
@@ -179,9 +181,13 @@ impl Engine {
             regexes,
             ..
         } = b;
+        let everywhere = (0..regexes.len())
+            .filter(|&i| regexes[i].reach == Reach::Everywhere)
+            .collect();
         Ok(Engine {
             rules,
             literals: Literals::new(patterns),
+            everywhere,
             targets,
             regexes,
             pack_terms,
@@ -285,7 +291,18 @@ impl Engine {
         };
         // The regexes of one round are independent of each other: in a pool, idle threads
         // take some of a long text's.
-        let finding: Vec<usize> = (0..self.regexes.len())
+        // A regex with anchors can match only where one of them occurs; the others are not
+        // run at all (a short record has anchors of few of the regexes).
+        let mut runnable: Vec<usize> = anchor_hits
+            .iter()
+            .map(|h| h.0 as usize)
+            .chain(self.everywhere.iter().copied())
+            .collect();
+        runnable.sort_unstable();
+        runnable.dedup();
+        let finding: Vec<usize> = runnable
+            .iter()
+            .copied()
             .filter(|&i| !qualifies(self.regexes[i].role))
             .collect();
         for (index, matches) in run(finding, &found) {
@@ -293,7 +310,8 @@ impl Engine {
                 live[self.regexes[index].rule as usize] = true;
             }
         }
-        let qualifying: Vec<usize> = (0..self.regexes.len())
+        let qualifying: Vec<usize> = runnable
+            .into_iter()
             .filter(|&i| {
                 let rt = &self.regexes[i];
                 qualifies(rt.role) && live[rt.rule as usize]
