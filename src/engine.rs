@@ -347,29 +347,36 @@ impl Engine {
         &self,
         results: Vec<(usize, Vec<Range<usize>>)>,
     ) -> Vec<(usize, Vec<Range<usize>>)> {
-        let first_part = |index: usize| self.regexes[index].first_part;
-        let mut out = Vec::with_capacity(results.len());
-        for group in results.chunk_by(|a, b| first_part(a.0) == first_part(b.0)) {
-            if let [one] = group {
-                out.push(one.clone());
-                continue;
-            }
-            let mut all: Vec<(usize, Range<usize>)> = group
-                .iter()
-                .flat_map(|(index, matches)| matches.iter().map(move |m| (*index, m.clone())))
-                .collect();
-            all.sort_unstable_by_key(|(index, m)| (m.start, *index));
-            let mut end = 0;
-            let mut whole = Vec::new();
-            for (_, m) in all {
-                if m.start >= end && m.start < m.end {
-                    end = m.end;
-                    whole.push(m);
+        // (first regex of the pattern, its parts' matches in part order, several parts)
+        let mut out: Vec<(usize, Vec<Range<usize>>, bool)> = Vec::with_capacity(results.len());
+        for (index, matches) in results {
+            match out.last_mut() {
+                Some((first, gathered, several))
+                    if self.regexes[*first].first_part == self.regexes[index].first_part =>
+                {
+                    gathered.extend(matches);
+                    *several = true;
                 }
+                _ => out.push((index, matches, false)),
             }
-            out.push((group[0].0, whole));
         }
-        out
+        out.into_iter()
+            .map(|(first, mut matches, several)| {
+                if several {
+                    // Stable: at one start, the earlier part's match comes first.
+                    matches.sort_by_key(|m| m.start);
+                    let mut end = 0;
+                    matches.retain(|m| {
+                        let keep = m.start >= end && m.start < m.end;
+                        if keep {
+                            end = m.end;
+                        }
+                        keep
+                    });
+                }
+                (first, matches)
+            })
+            .collect()
     }
 
     /// The matches of regex `index` in `text`: around its anchors or its rule's matches when
@@ -421,8 +428,6 @@ impl Engine {
         matches
     }
 
-    /// The DFA, for long texts: a few MB, built once from the NFA in a few ms, it pays for
-    /// itself only there.
     /// Where rules of one pack overlap (最佳 in 国家级最佳…), the reader wants one finding:
     /// keep the more severe, then the longer, then the earlier rule. `requires` findings stay.
     fn one_finding_per_span(&self, mut hits: Vec<Hit>) -> Vec<Hit> {
@@ -730,6 +735,8 @@ impl Literals {
             .as_ref()
     }
 
+    /// The DFA, for long texts: a few MB, built once from the NFA in a few ms, it pays for
+    /// itself only there.
     fn dfa(&self) -> Option<&DFA> {
         self.dfa
             .get_or_init(|| {
