@@ -1,6 +1,6 @@
 //! What every match of a regular expression contains — its anchors — and how long a match can
-//! be. The engine looks for a pattern's anchors with its automaton and runs the pattern only
-//! around them.
+//! be, for the pattern or for each branch of it (its parts). The engine looks for the anchors
+//! with its automaton and runs each part only around its own.
 //!
 //! Working this out takes a parse and a literal extraction per pattern, most of the start-up of
 //! a one-line check, so the built-in packs' patterns are worked out when hegui is built:
@@ -38,7 +38,6 @@ impl Part {
 pub fn parts_of(source: &str) -> Result<Vec<Part>, String> {
     let hir = regex_syntax::parse(source)
         .map_err(|e| e.to_string().lines().last().unwrap_or_default().to_string())?;
-    let whole = Part::of(source, &hir);
     let split = top_level_branches(source).and_then(|branches| {
         branches
             .iter()
@@ -49,7 +48,7 @@ pub fn parts_of(source: &str) -> Result<Vec<Part>, String> {
             })
             .collect::<Option<Vec<Part>>>()
     });
-    Ok(split.unwrap_or_else(|| vec![whole]))
+    Ok(split.unwrap_or_else(|| vec![Part::of(source, &hir)]))
 }
 
 /// The branches of `source`'s top-level alternation, each with the flags that open the
