@@ -58,11 +58,10 @@ pub fn load_engine(args: &PackArgs, config: Option<&Config>) -> Result<Engine, F
         }
     }
     set.retain_packs(&wanted);
-    let build = |set| Engine::new(set).map_err(|e| miette::miette!("cannot build the engine: {e}"));
     // User packs' examples are checked as written, before the config changes severities and
     // allows phrases; the built-in ones are checked by the test suite.
     if set.sources.iter().any(|s| !s.builtin) {
-        let engine = build(set)?;
+        let engine = Engine::new(set);
         if let Some(failure) = example_failures(&engine, true).first() {
             return Err(miette::Report::new(*example_error(&engine, failure)));
         }
@@ -71,7 +70,7 @@ pub fn load_engine(args: &PackArgs, config: Option<&Config>) -> Result<Engine, F
     if let Some(c) = config {
         c.apply(&mut set).map_err(|e| miette::Report::new(*e))?;
     }
-    build(set)
+    Ok(Engine::new(set))
 }
 
 /// Every rule of every engine once, for SARIF's rule table.
@@ -683,7 +682,7 @@ fn indent(text: &str) -> String {
 pub fn test_rules(args: TestRulesArgs) -> Result<Exit, Fatal> {
     let set =
         load_rule_set(&args.pack_dirs, !args.no_builtin).map_err(|e| miette::Report::new(*e))?;
-    let engine = Engine::new(set).map_err(|e| miette::miette!("cannot build the engine: {e}"))?;
+    let engine = Engine::new(set);
     let failures = example_failures(&engine, false);
     let set = engine.rules();
     let examples: usize = set

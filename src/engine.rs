@@ -3,8 +3,8 @@
 //! All literals of all rules — terms, exceptions, triggers and required statements — go into a
 //! single Aho-Corasick automaton over their normalized form (built when first worth it: a few
 //! short drafts are searched at each character for the literals beginning there); each
-//! automaton pattern maps to the rules that use it. Regular expressions are compiled once. A scan of a document yields
-//! [`Hit`]s: rule index plus the original byte range.
+//! automaton pattern maps to the rules that use it. Regular expressions are compiled once. A
+//! scan of a document yields [`Hit`]s: rule index plus the original byte range.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -127,7 +127,7 @@ pub struct Engine {
 
 impl Engine {
     /// Builds the automaton; regexes (parsed when the packs loaded) compile on first use.
-    pub fn new(rules: RuleSet) -> Result<Engine, String> {
+    pub fn new(rules: RuleSet) -> Engine {
         let mut b = Builder::default();
         let mut pack_terms = Vec::with_capacity(rules.rules.len());
         for (index, rule) in rules.rules.iter().enumerate() {
@@ -184,14 +184,14 @@ impl Engine {
         let everywhere = (0..regexes.len())
             .filter(|&i| regexes[i].reach == Reach::Everywhere)
             .collect();
-        Ok(Engine {
+        Engine {
             rules,
             literals: Literals::new(patterns),
             everywhere,
             targets,
             regexes,
             pack_terms,
-        })
+        }
     }
 
     pub fn rules(&self) -> &RuleSet {
@@ -291,8 +291,9 @@ impl Engine {
         };
         // The regexes of one round are independent of each other: in a pool, idle threads
         // take some of a long text's.
-        // A regex with anchors can match only where one of them occurs; the others are not
-        // run at all (a short record has anchors of few of the regexes).
+        // A regex with anchors can match only where one of them occurs; the others are neither
+        // compiled nor run (a short record has anchors of few of the regexes, and most
+        // exemptions of a rule that fired in a short draft have none).
         let mut runnable: Vec<usize> = anchor_hits
             .iter()
             .map(|h| h.0 as usize)
@@ -393,11 +394,6 @@ impl Engine {
         let mut matches: Vec<Range<usize>> = Vec::new();
         match rt.role {
             // A context must contain a match of its rule: look only around those.
-            // Every match holds one of its anchors: with none in the text, it is neither
-            // compiled nor run (most exemptions of a rule that fired in a short draft).
-            Role::Exception | Role::Exempt
-                if rt.reach != Reach::Everywhere
-                    && anchor_hits_of(anchor_hits, index).is_empty() => {}
             Role::Exception | Role::Exempt => {
                 let mut around: Vec<Range<usize>> = found
                     .iter()
@@ -1135,8 +1131,7 @@ mod tests {
 
     #[test]
     fn built_in_patterns_search_only_around_their_literals() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
-            .expect("engine builds");
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
         let whole_text: Vec<&str> = engine
             .regexes
             .iter()
@@ -1166,8 +1161,7 @@ mod tests {
 
     #[test]
     fn two_walks_in_step_find_what_one_walk_finds() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
-            .expect("engine builds");
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
         let dfa = engine.literals.dfa().expect("dfa builds");
         // Literals everywhere, and one across each possible cut near the middle.
         let unit = "全网最低价，国家级最佳，第一品牌。";
@@ -1213,8 +1207,7 @@ mod tests {
 
     #[test]
     fn a_long_text_gives_the_same_hits_in_a_pool_as_on_one_thread() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
-            .expect("engine builds");
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
         // Terms, regex matches, their exceptions and exemptions, a required statement.
         let lines = [
             "全网最低价，国家级品牌，史上最强！",
@@ -1293,8 +1286,7 @@ mod tests {
 
     #[test]
     fn a_short_draft_compiles_only_the_regexes_whose_anchors_occur() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
-            .expect("engine builds");
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
         let text = "全网最低价，快来抢购";
         let whole = 0..text.len();
         engine.scan(text, std::slice::from_ref(&whole));
@@ -1310,8 +1302,7 @@ mod tests {
 
     #[test]
     fn a_short_draft_is_searched_without_building_the_automaton() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
-            .expect("engine builds");
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
         let text = "全网最低价，快来抢购";
         let hits = engine.scan(text, std::slice::from_ref(&(0..text.len())));
         assert!(!hits.is_empty());
@@ -1323,8 +1314,7 @@ mod tests {
     /// Latin terms, literals inside literals) gives the same matches both ways.
     #[test]
     fn searching_at_each_character_finds_what_the_automaton_finds() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
-            .expect("engine builds");
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
         let literals = &engine.literals;
         let nfa = literals.nfa().expect("the automaton builds");
         let as_tuples = |found: Vec<aho_corasick::Match>| -> Vec<(usize, usize, usize)> {
@@ -1372,7 +1362,7 @@ mod tests {
             panic!("a pattern rule")
         };
         assert_eq!(loaded.parts.len(), 4, "one part per branch");
-        let engine = Engine::new(set).expect("engine builds");
+        let engine = Engine::new(set);
         // Left as it is by normalization, so ranges in it are ranges in the normalized text.
         let text = "保底年化收益8%,保本保息。年化收益9%,保本,保本保息";
         assert_eq!(Normalized::text_of(text, NormOptions::ALL), text);
@@ -1391,8 +1381,7 @@ mod tests {
 
     #[test]
     fn matches_are_found_around_anchors_deep_in_a_long_text() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"))
-            .expect("engine builds");
+        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
         let long = format!(
             "{}距离地铁站仅需5分钟车程\n{}",
             "填充文字。".repeat(20_000),

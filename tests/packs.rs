@@ -13,7 +13,7 @@ use hegui::rules::load_rule_set;
 
 fn builtin() -> Engine {
     let set = load_rule_set(&[], true).unwrap_or_else(|e| panic!("{e}"));
-    Engine::new(set).expect("engine")
+    Engine::new(set)
 }
 
 #[test]
