@@ -1,7 +1,7 @@
 //! Works out, once, the parts, anchors and longest match of every pattern in the built-in packs, so
 //! that a check does not parse them at start-up (see `src/anchors.rs`). Patterns are found by
 //! their key, wherever they are in a pack: a rule's, a trigger's, a requirement's, an
-//! exemption's.
+//! exemption's, with the pack's word lists put in.
 
 #[allow(dead_code)]
 #[path = "src/normalize.rs"]
@@ -34,9 +34,16 @@ fn main() {
         let Ok(pack) = serde_saphyr::from_str::<Value>(&text) else {
             continue;
         };
+        let words: anchors::WordLists = pack
+            .get("words")
+            .and_then(|w| serde_json::from_value(w.clone()).ok())
+            .unwrap_or_default();
         patterns_in(&pack, &mut |pattern| {
-            if let Ok(parts) = anchors::parts_of(pattern) {
-                prepared.insert(pattern.to_string(), parts);
+            let Ok(pattern) = anchors::expand_words(pattern, &words) else {
+                return;
+            };
+            if let Ok(parts) = anchors::parts_of(&pattern) {
+                prepared.insert(pattern.into_owned(), parts);
             }
         });
     }

@@ -7,6 +7,9 @@
 //! `build.rs` includes this file and embeds the results (see `rules::load`). A user's patterns
 //! are worked out as their pack loads.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 
@@ -32,6 +35,63 @@ impl Part {
             max_len: hir.properties().maximum_len(),
         }
     }
+}
+
+/// A pack's named word lists (`words:`), which its patterns use as `{name}`.
+pub type WordLists = BTreeMap<String, Vec<String>>;
+
+/// `pattern` with each `{name}` replaced by a group of that list's words, escaped and longest
+/// first so that the longest word is the one matched; or which name no list has. A repetition
+/// (`{2}`, `{0,6}`) begins with a digit and is left alone.
+pub fn expand_words<'p>(pattern: &'p str, words: &WordLists) -> Result<Cow<'p, str>, String> {
+    if !pattern.contains('{') {
+        return Ok(Cow::Borrowed(pattern));
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(at) = rest.find(['\\', '{']) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if rest.starts_with('\\') {
+            // An escaped character, `\{` among them, or a class such as `\p{Han}`, is copied
+            // as it is.
+            let class = rest[1..].starts_with(['p', 'P']) && rest[2..].starts_with('{');
+            let len = match rest.find('}') {
+                Some(end) if class => end + 1,
+                _ => rest[1..].chars().next().map_or(0, char::len_utf8) + 1,
+            };
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+            continue;
+        }
+        let name_len = rest[1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len() - 1);
+        let name = &rest[1..1 + name_len];
+        if !name.starts_with(|c: char| c.is_ascii_alphabetic())
+            || !rest[1 + name_len..].starts_with('}')
+        {
+            out.push('{');
+            rest = &rest[1..];
+            continue;
+        }
+        let list = words
+            .get(name)
+            .ok_or_else(|| format!("`{{{name}}}` is not one of the pack's `words` lists"))?;
+        let mut sorted: Vec<&str> = list.iter().map(String::as_str).collect();
+        sorted.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        out.push_str("(?:");
+        for (i, word) in sorted.iter().enumerate() {
+            if i > 0 {
+                out.push('|');
+            }
+            out.push_str(&regex_syntax::escape(word));
+        }
+        out.push(')');
+        rest = &rest[2 + name_len..];
+    }
+    out.push_str(rest);
+    Ok(Cow::Owned(out))
 }
 
 /// The parts of `source`, or why it does not parse (the last line of the parser's message).
@@ -222,6 +282,27 @@ mod tests {
 
     fn starts(pattern: &str) -> bool {
         anchor_set(pattern).expect("anchored").starts
+    }
+
+    #[test]
+    fn word_lists_go_into_patterns_longest_word_first() {
+        let words = WordLists::from([(
+            "ill".to_string(),
+            vec!["胃病".to_string(), "老胃病".to_string(), "a.b".to_string()],
+        )]);
+        let expand = |p: &str| expand_words(p, &words).map(Cow::into_owned);
+        assert_eq!(
+            expand("治{ill}[^，]{0,6}好了").as_deref(),
+            Ok("治(?:老胃病|a\\.b|胃病)[^，]{0,6}好了")
+        );
+        // Repetitions, escaped braces and a lone brace are not names.
+        assert_eq!(expand("a{2}\\{ill}{,").as_deref(), Ok("a{2}\\{ill}{,"));
+        assert_eq!(
+            expand("\\p{Han}\\P{Han}").as_deref(),
+            Ok("\\p{Han}\\P{Han}")
+        );
+        let unknown = expand("{illness}").expect_err("no such list");
+        assert!(unknown.contains("`{illness}`"), "{unknown}");
     }
 
     #[test]

@@ -360,7 +360,7 @@ fn user_packs_load_and_their_switches_apply() {
 /// Each broken pack is exit code 2 with `file:line:column` and a reason.
 #[test]
 fn broken_packs_name_file_line_and_column() {
-    let cases: [(&str, String, &str); 8] = [
+    let cases: [(&str, String, &str); 9] = [
         (
             "bad yaml",
             USER_PACK.replace("terms: [某竞品]", "terms: [某竞品"),
@@ -397,6 +397,13 @@ fn broken_packs_name_file_line_and_column() {
             "house.yaml:13:14",
         ),
         (
+            "a word list the pack does not have",
+            USER_PACK
+                .replace("kind: terms", "kind: pattern")
+                .replace("terms: [某竞品]", "pattern: '{rivals}'"),
+            "house.yaml:13:14: rule HS001: `{rivals}` is not",
+        ),
+        (
             "bad example",
             USER_PACK.replace("bad: [比某竞品更好]", "bad: [比别家更好]"),
             "house.yaml:15:13",
@@ -420,6 +427,31 @@ fn broken_packs_name_file_line_and_column() {
             run.stderr
         );
     }
+}
+
+/// A pack names a word list once; its patterns use it as `{name}`.
+#[test]
+fn a_packs_word_lists_go_into_its_patterns() {
+    let pack = USER_PACK
+        .replace("rules:", "words:\n  rivals: [某竞品, 另一家]\nrules:")
+        .replace("kind: terms", "kind: pattern")
+        .replace("terms: [某竞品]", "pattern: '比{rivals}更好'")
+        .replace("good: [比某競品更好]", "good: [比某競品更好, 另一家更好]");
+    let dir = files(&[
+        ("packs/house.yaml", pack.as_bytes()),
+        ("a.txt", "我们比另一家更好".as_bytes()),
+    ]);
+    let run = hegui(
+        dir.path(),
+        &["check", "a.txt", "--pack-dir", "packs", "--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let findings = run.findings();
+    let f = only(&findings);
+    assert_eq!(f["rule"], "HS001");
+    assert_eq!(f["matched"], "比另一家更好");
+    let tested = hegui(dir.path(), &["test-rules", "packs"]);
+    assert_eq!(tested.code, 0, "{}", tested.stderr);
 }
 
 #[test]

@@ -13,7 +13,7 @@ use super::{
     Condition, ConfigCheck, Example, Exempt, FieldPath, Loc, Matcher, Pack, Pattern, Rule,
     RuleKind, RuleSet, Test,
 };
-use crate::anchors::{parts_of, Anchors, Part};
+use crate::anchors::{expand_words, parts_of, Anchors, Part, WordLists};
 use crate::normalize::Normalized;
 use crate::structure;
 
@@ -273,6 +273,7 @@ fn read_pack(index: usize, source: &PackSource) -> Result<ReadPack, Box<PackErro
             format!("pack `{pack_id}` must be lowercase letters, digits, `-` or `_`"),
         ));
     }
+    let words = word_lists(index, source, &file.words)?;
     let mut rules = Vec::with_capacity(file.rules.len());
     let mut failure = None;
     for def in file.rules {
@@ -281,7 +282,7 @@ fn read_pack(index: usize, source: &PackSource) -> Result<ReadPack, Box<PackErro
         let built = if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c == ',') {
             Err(err(loc, format!("rule id `{id}` must be one word")))
         } else {
-            build_rule(index, source, &pack_id, file.normalize, id, def)
+            build_rule(index, source, &words, &pack_id, file.normalize, id, def)
         };
         match built {
             Ok(rule) => rules.push(rule),
@@ -306,9 +307,44 @@ fn read_pack(index: usize, source: &PackSource) -> Result<ReadPack, Box<PackErro
     })
 }
 
+/// The pack's word lists, each name one word of ASCII letters, digits and `_` that begins with
+/// a letter (so that `{2}` stays a repetition), each list of non-empty one-line words.
+fn word_lists(
+    index: usize,
+    source: &PackSource,
+    defs: &std::collections::BTreeMap<String, Spanned<Vec<String>>>,
+) -> Result<WordLists, Box<PackError>> {
+    let mut lists = WordLists::new();
+    for (name, list) in defs {
+        let err = |msg: String| PackError::at(source, Some(loc_of(index, list)), msg);
+        let well_named = name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !well_named {
+            return Err(err(format!(
+                "word list `{name}` must be ASCII letters, digits or `_`, beginning with a letter"
+            )));
+        }
+        if list.value.is_empty() {
+            return Err(err(format!("word list `{name}` is empty")));
+        }
+        if let Some(word) = list
+            .value
+            .iter()
+            .find(|w| w.trim().is_empty() || w.contains('\n'))
+        {
+            return Err(err(format!(
+                "word list `{name}`: `{word}` is empty or spans lines"
+            )));
+        }
+        lists.insert(name.clone(), list.value.clone());
+    }
+    Ok(lists)
+}
+
 fn build_rule(
     index: usize,
     source: &PackSource,
+    words: &WordLists,
     pack: &str,
     norm: crate::normalize::NormOptions,
     id: String,
@@ -336,6 +372,7 @@ fn build_rule(
             let matcher = checked_matcher(
                 index,
                 source,
+                words,
                 &id,
                 &e.value.terms,
                 e.value.pattern.as_ref(),
@@ -356,7 +393,7 @@ fn build_rule(
     let pattern = def
         .pattern
         .as_ref()
-        .map(|p| checked_pattern(index, source, &id, p))
+        .map(|p| checked_pattern(index, source, words, &id, p))
         .transpose()?;
     let only = |what: &str, ok: bool| -> Result<(), Box<PackError>> {
         if ok {
@@ -418,8 +455,8 @@ fn build_rule(
                 ));
             };
             RuleKind::Requires {
-                trigger: spanned_matcher(index, source, &id, trigger)?,
-                require: spanned_matcher(index, source, &id, require)?,
+                trigger: spanned_matcher(index, source, words, &id, trigger)?,
+                require: spanned_matcher(index, source, words, &id, require)?,
             }
         }
         KindDef::Config => {
@@ -654,26 +691,26 @@ fn checked_terms(
 fn checked_pattern(
     index: usize,
     source: &PackSource,
+    words: &WordLists,
     id: &str,
     pattern: &Spanned<String>,
 ) -> Result<Pattern, Box<PackError>> {
-    if let Some(parts) = prepared(&pattern.value) {
+    let err = |msg: String| PackError::at(source, Some(loc_of(index, pattern)), msg);
+    let expanded =
+        expand_words(&pattern.value, words).map_err(|e| err(format!("rule {id}: {e}")))?;
+    if let Some(parts) = prepared(&expanded) {
         return Ok(Pattern {
-            source: pattern.value.clone(),
+            source: expanded.into_owned(),
             parts,
         });
     }
     // Parsing finds every syntax error; the engine compiles the pattern when it is first used.
-    match parts_of(&pattern.value) {
+    match parts_of(&expanded) {
         Ok(parts) => Ok(Pattern {
-            source: pattern.value.clone(),
+            source: expanded.into_owned(),
             parts,
         }),
-        Err(e) => Err(PackError::at(
-            source,
-            Some(loc_of(index, pattern)),
-            format!("rule {id}: invalid regular expression: {e}"),
-        )
+        Err(e) => Err(err(format!("rule {id}: invalid regular expression: {e}"))
         .with_help("patterns run on the normalized text: Simplified, lower-case, half-width, noise removed")),
     }
 }
@@ -706,6 +743,7 @@ fn prepared(pattern: &str) -> Option<Vec<Part>> {
 fn spanned_matcher(
     index: usize,
     source: &PackSource,
+    words: &WordLists,
     id: &str,
     m: &Spanned<MatcherDef>,
 ) -> Result<Matcher, Box<PackError>> {
@@ -713,6 +751,7 @@ fn spanned_matcher(
     checked_matcher(
         index,
         source,
+        words,
         id,
         &def.terms,
         def.pattern.as_ref(),
@@ -723,6 +762,7 @@ fn spanned_matcher(
 fn checked_matcher(
     index: usize,
     source: &PackSource,
+    words: &WordLists,
     id: &str,
     terms: &[Spanned<String>],
     pattern: Option<&Spanned<String>>,
@@ -730,7 +770,7 @@ fn checked_matcher(
 ) -> Result<Matcher, Box<PackError>> {
     let terms = checked_terms(index, source, id, terms)?;
     let pattern = pattern
-        .map(|p| checked_pattern(index, source, id, p))
+        .map(|p| checked_pattern(index, source, words, id, p))
         .transpose()?;
     if terms.is_empty() && pattern.is_none() {
         return Err(PackError::at(

@@ -1,6 +1,8 @@
 //! The rule-pack file format (YAML), exactly as users write it. Spans are kept for the fields
 //! that a load error may need to point at.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -18,6 +20,9 @@ pub struct PackFile {
     pub description: String,
     #[serde(default)]
     pub normalize: NormOptions,
+    /// Named word lists that the pack's patterns use as `{name}`.
+    #[serde(default)]
+    pub words: BTreeMap<String, Spanned<Vec<String>>>,
     pub rules: Vec<RuleDef>,
 }
 
