@@ -335,6 +335,27 @@ fn a_campaign_is_one_document_for_requires_rules() {
     assert_eq!(hits[0]["byte_start"], second);
 }
 
+/// A 限时 price cut needs its period in the copy (CD022), unless the campaign's own fields give
+/// it: then CD010 checks the campaign, and the copy rule stays silent.
+#[test]
+fn a_time_limited_discount_is_checked_once_in_a_campaign() {
+    let rules_of = |yaml: &str| -> Vec<String> {
+        let dir = files(&[("c.yaml", yaml.as_bytes())]);
+        let run = hegui(dir.path(), &["check", "c.yaml", "--format", "json"]);
+        run.findings()
+            .iter()
+            .map(|f| f["rule"].as_str().expect("rule").to_string())
+            .collect()
+    };
+    let coupon = "type: coupon\ncopy:\n  title: 会员日限时优惠，全场8折\n";
+    assert_eq!(rules_of(coupon), ["CD022"]);
+    let with_end = format!("{coupon}end: 2026-03-03T23:59:59+08:00\n");
+    assert!(rules_of(&with_end).is_empty());
+    // A flash sale without an end is CD010's finding, not a second one from the copy.
+    let flash = "type: flash_sale\nstock: 100\ncopy:\n  title: 限时秒杀，手慢无\n";
+    assert_eq!(rules_of(flash), ["CD010"]);
+}
+
 #[test]
 fn a_malformed_file_is_an_error_and_the_rest_is_still_checked() {
     let dir = files(&[
