@@ -610,7 +610,11 @@ pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
             }
         }
         RuleKind::Pattern { pattern } => push(&mut s, "正则", &pattern.source),
-        RuleKind::Requires { trigger, require } => {
+        RuleKind::Requires {
+            trigger,
+            require,
+            skip_if,
+        } => {
             let show = |m: &crate::rules::Matcher| {
                 let mut v = m.terms.join("、");
                 if let Some(p) = &m.pattern {
@@ -621,6 +625,9 @@ pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
             };
             push(&mut s, "触发", &show(trigger));
             push(&mut s, "须含", &show(require));
+            if let Some(m) = skip_if {
+                push(&mut s, "不适用", &show(m));
+            }
         }
         RuleKind::Config(check) => {
             let show = |list: &[crate::rules::Condition], sep: &str| {

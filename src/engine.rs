@@ -142,8 +142,16 @@ impl Engine {
                 }
                 RuleKind::Pattern { pattern } => b.regex(pattern, index, Role::Term, 0),
                 RuleKind::Config(_) => {}
-                RuleKind::Requires { trigger, require } => {
-                    for (role, m) in [(Role::Trigger, trigger), (Role::Required, require)] {
+                RuleKind::Requires {
+                    trigger,
+                    require,
+                    skip_if,
+                } => {
+                    // A document the rule is not about is, for the search, one that already
+                    // holds what the rule requires.
+                    let found = [(Role::Trigger, trigger), (Role::Required, require)];
+                    let skipping = skip_if.iter().map(|m| (Role::Required, m));
+                    for (role, m) in found.into_iter().chain(skipping) {
                         for (i, t) in m.terms.iter().enumerate() {
                             b.literal(t, index, role, i as u32);
                         }

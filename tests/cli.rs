@@ -360,7 +360,7 @@ fn user_packs_load_and_their_switches_apply() {
 /// Each broken pack is exit code 2 with `file:line:column` and a reason.
 #[test]
 fn broken_packs_name_file_line_and_column() {
-    let cases: [(&str, String, &str); 9] = [
+    let cases: [(&str, String, &str); 10] = [
         (
             "bad yaml",
             USER_PACK.replace("terms: [某竞品]", "terms: [某竞品"),
@@ -402,6 +402,14 @@ fn broken_packs_name_file_line_and_column() {
                 .replace("kind: terms", "kind: pattern")
                 .replace("terms: [某竞品]", "pattern: '{rivals}'"),
             "house.yaml:13:14: rule HS001: `{rivals}` is not",
+        ),
+        (
+            "skip_if on a terms rule",
+            USER_PACK.replace(
+                "    examples:",
+                "    skip_if: {terms: [测评]}\n    examples:",
+            ),
+            "house.yaml:8:11: rule HS001: kind `terms` takes no `skip_if`",
         ),
         (
             "bad example",

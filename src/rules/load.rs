@@ -406,6 +406,9 @@ fn build_rule(
         }
     };
     let has_conditions = !def.when.is_empty() || !def.forbid.is_empty() || !def.expect.is_empty();
+    if def.kind.value != KindDef::Requires {
+        only("takes no `skip_if`", def.skip_if.is_none())?;
+    }
     if def.kind.value != KindDef::Config {
         only("takes no `when`, `forbid` or `expect`", !has_conditions)?;
     } else {
@@ -457,6 +460,11 @@ fn build_rule(
             RuleKind::Requires {
                 trigger: spanned_matcher(index, source, words, &id, trigger)?,
                 require: spanned_matcher(index, source, words, &id, require)?,
+                skip_if: def
+                    .skip_if
+                    .as_ref()
+                    .map(|m| spanned_matcher(index, source, words, &id, m))
+                    .transpose()?,
             }
         }
         KindDef::Config => {
@@ -800,7 +808,11 @@ mod tests {
                     patterns.push(p);
                     Vec::new()
                 }
-                RuleKind::Requires { trigger, require } => vec![trigger, require],
+                RuleKind::Requires {
+                    trigger,
+                    require,
+                    skip_if,
+                } => [trigger, require].into_iter().chain(skip_if).collect(),
                 _ => Vec::new(),
             };
             let exempt = rule.exempt.iter().map(|e| &e.matcher);

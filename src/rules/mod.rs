@@ -86,8 +86,12 @@ pub enum RuleKind {
     /// Every match of a regular expression is a finding unless an exception contains it.
     Pattern { pattern: Pattern },
     /// When a trigger occurs and none of the required statements does, the first trigger is
-    /// a finding.
-    Requires { trigger: Matcher, require: Matcher },
+    /// a finding; a document holding one of `skip_if` is outside the rule.
+    Requires {
+        trigger: Matcher,
+        require: Matcher,
+        skip_if: Option<Matcher>,
+    },
     /// Conditions on the structure of a campaign file (YAML, JSON, TOML).
     Config(ConfigCheck),
 }

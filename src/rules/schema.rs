@@ -52,9 +52,12 @@ pub struct RuleDef {
     /// `requires`: what makes the statement necessary …
     #[serde(default)]
     pub trigger: Option<Spanned<MatcherDef>>,
-    /// … and the statements of which one must be present.
+    /// … and the statements of which one must be present …
     #[serde(default)]
     pub require: Option<Spanned<MatcherDef>>,
+    /// … unless the document is one the rule is not about (a health food is no OTC drug).
+    #[serde(default)]
+    pub skip_if: Option<Spanned<MatcherDef>>,
     /// `config`: the rule applies to a campaign where all of these hold …
     #[serde(default)]
     pub when: Vec<Spanned<ConditionDef>>,
