@@ -1,7 +1,7 @@
 //! Loading rule packs: built-in YAML embedded in the binary, plus the user's pack directories.
 //! Every problem becomes a [`PackError`] that names the file, line and column.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -312,7 +312,7 @@ fn read_pack(index: usize, source: &PackSource) -> Result<ReadPack, Box<PackErro
 fn word_lists(
     index: usize,
     source: &PackSource,
-    defs: &std::collections::BTreeMap<String, Spanned<Vec<String>>>,
+    defs: &BTreeMap<String, Spanned<Vec<String>>>,
 ) -> Result<WordLists, Box<PackError>> {
     let mut lists = WordLists::new();
     for (name, list) in defs {
