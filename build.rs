@@ -34,10 +34,11 @@ fn main() {
         let Ok(pack) = serde_saphyr::from_str::<Value>(&text) else {
             continue;
         };
-        let words: anchors::WordLists = pack
-            .get("words")
-            .and_then(|w| serde_json::from_value(w.clone()).ok())
-            .unwrap_or_default();
+        let words = anchors::WordGroups::of(
+            pack.get("words")
+                .and_then(|w| serde_json::from_value(w.clone()).ok())
+                .unwrap_or_default(),
+        );
         patterns_in(&pack, &mut |pattern| {
             let Ok(pattern) = anchors::expand_words(pattern, &words) else {
                 return;

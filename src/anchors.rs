@@ -40,10 +40,25 @@ impl Part {
 /// A pack's named word lists (`words:`), which its patterns use as `{name}`.
 pub type WordLists = BTreeMap<String, Vec<String>>;
 
-/// `pattern` with each `{name}` replaced by a group of that list's words, escaped and longest
-/// first so that the longest word is the one matched; or which name no list has. A repetition
-/// (`{2}`, `{0,6}`) begins with a digit and is left alone.
-pub fn expand_words<'p>(pattern: &'p str, words: &WordLists) -> Result<Cow<'p, str>, String> {
+/// Each word list as the group a pattern gets in its place: its words escaped and longest
+/// first, so that the longest word is the one matched. Made once per pack, not at each use.
+#[derive(Debug, Default)]
+pub struct WordGroups(BTreeMap<String, String>);
+
+impl WordGroups {
+    pub fn of(lists: WordLists) -> WordGroups {
+        let groups = lists.into_iter().map(|(name, mut words)| {
+            words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+            let escaped: Vec<String> = words.iter().map(|w| regex_syntax::escape(w)).collect();
+            (name, format!("(?:{})", escaped.join("|")))
+        });
+        WordGroups(groups.collect())
+    }
+}
+
+/// `pattern` with each `{name}` replaced by that list's group, or which name no list has. A
+/// repetition (`{2}`, `{0,6}`) begins with a digit and is left alone.
+pub fn expand_words<'p>(pattern: &'p str, words: &WordGroups) -> Result<Cow<'p, str>, String> {
     if !pattern.contains('{') {
         return Ok(Cow::Borrowed(pattern));
     }
@@ -75,19 +90,11 @@ pub fn expand_words<'p>(pattern: &'p str, words: &WordLists) -> Result<Cow<'p, s
             rest = &rest[1..];
             continue;
         }
-        let list = words
+        let group = words
+            .0
             .get(name)
             .ok_or_else(|| format!("`{{{name}}}` is not one of the pack's `words` lists"))?;
-        let mut sorted: Vec<&str> = list.iter().map(String::as_str).collect();
-        sorted.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-        out.push_str("(?:");
-        for (i, word) in sorted.iter().enumerate() {
-            if i > 0 {
-                out.push('|');
-            }
-            out.push_str(&regex_syntax::escape(word));
-        }
-        out.push(')');
+        out.push_str(group);
         rest = &rest[2 + name_len..];
     }
     out.push_str(rest);
@@ -181,16 +188,13 @@ pub struct Anchors {
 }
 
 /// The anchors of `pattern`, when it has a small, selective set of them (`None` otherwise).
-/// Each literal is given as written and as normalized, since the text it is looked for in is
-/// normalized.
+/// Each literal is given normalized, as the text it is looked for in is: the form written
+/// would only add a second entry for the same literal of the automaton.
 fn anchors_of(hir: &Hir) -> Option<Anchors> {
     let mut anchors = anchors_in(hir)?;
-    let normalized: Vec<String> = anchors
-        .literals
-        .iter()
-        .map(|a| Normalized::text_of(a, NormOptions::ALL))
-        .collect();
-    anchors.literals.extend(normalized);
+    for a in &mut anchors.literals {
+        *a = Normalized::text_of(a, NormOptions::ALL);
+    }
     anchors.literals.retain(|a| a.len() >= 2);
     anchors.literals.sort();
     anchors.literals.dedup();
@@ -286,10 +290,10 @@ mod tests {
 
     #[test]
     fn word_lists_go_into_patterns_longest_word_first() {
-        let words = WordLists::from([(
+        let words = WordGroups::of(WordLists::from([(
             "ill".to_string(),
             vec!["胃病".to_string(), "老胃病".to_string(), "a.b".to_string()],
-        )]);
+        )]));
         let expand = |p: &str| expand_words(p, &words).map(Cow::into_owned);
         assert_eq!(
             expand("治{ill}[^，]{0,6}好了").as_deref(),

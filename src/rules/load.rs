@@ -13,7 +13,7 @@ use super::{
     Condition, ConfigCheck, Example, Exempt, FieldPath, Loc, Matcher, Pack, Pattern, Rule,
     RuleKind, RuleSet, Test,
 };
-use crate::anchors::{expand_words, parts_of, Anchors, Part, WordLists};
+use crate::anchors::{expand_words, parts_of, Anchors, Part, WordGroups, WordLists};
 use crate::normalize::Normalized;
 use crate::structure;
 
@@ -313,7 +313,7 @@ fn word_lists(
     index: usize,
     source: &PackSource,
     defs: &BTreeMap<String, Spanned<Vec<String>>>,
-) -> Result<WordLists, Box<PackError>> {
+) -> Result<WordGroups, Box<PackError>> {
     let mut lists = WordLists::new();
     for (name, list) in defs {
         let err = |msg: String| PackError::at(source, Some(loc_of(index, list)), msg);
@@ -338,13 +338,13 @@ fn word_lists(
         }
         lists.insert(name.clone(), list.value.clone());
     }
-    Ok(lists)
+    Ok(WordGroups::of(lists))
 }
 
 fn build_rule(
     index: usize,
     source: &PackSource,
-    words: &WordLists,
+    words: &WordGroups,
     pack: &str,
     norm: crate::normalize::NormOptions,
     id: String,
@@ -699,7 +699,7 @@ fn checked_terms(
 fn checked_pattern(
     index: usize,
     source: &PackSource,
-    words: &WordLists,
+    words: &WordGroups,
     id: &str,
     pattern: &Spanned<String>,
 ) -> Result<Pattern, Box<PackError>> {
@@ -751,7 +751,7 @@ fn prepared(pattern: &str) -> Option<Vec<Part>> {
 fn spanned_matcher(
     index: usize,
     source: &PackSource,
-    words: &WordLists,
+    words: &WordGroups,
     id: &str,
     m: &Spanned<MatcherDef>,
 ) -> Result<Matcher, Box<PackError>> {
@@ -770,7 +770,7 @@ fn spanned_matcher(
 fn checked_matcher(
     index: usize,
     source: &PackSource,
-    words: &WordLists,
+    words: &WordGroups,
     id: &str,
     terms: &[Spanned<String>],
     pattern: Option<&Spanned<String>>,
