@@ -433,7 +433,8 @@ impl Engine {
     }
 
     /// Where rules of one pack overlap (最佳 in 国家级最佳…), the reader wants one finding:
-    /// keep the more severe, then the longer, then the earlier rule. `requires` findings stay.
+    /// keep the more severe, then the longer, then the earlier rule. `requires` findings stay,
+    /// and so does a short finding that a far longer one only spans with its gap.
     fn one_finding_per_span(&self, mut hits: Vec<Hit>) -> Vec<Hit> {
         hits.sort_by_key(|h| (h.range.start, h.rule));
         let rules = &self.rules.rules;
@@ -459,6 +460,7 @@ impl Engine {
                             && hit.range.start < k.range.end
                             && other.pack == rule.pack
                             && !matches!(other.kind, RuleKind::Requires { .. })
+                            && one_claim(&k.range, &hit.range)
                     })
                     .map(|i| searched + i)
             };
@@ -753,6 +755,14 @@ impl Literals {
             })
             .as_ref()
     }
+}
+
+/// Whether two overlapping findings are one claim worded twice (最低 in 全网最低价) rather
+/// than a long pattern's gap running over another rule's words (楼盘…涨价是必然 spanning
+/// 地铁口十分钟直达): the longer is at most three times the shorter.
+fn one_claim(a: &Range<usize>, b: &Range<usize>) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    long.len() <= 3 * short.len()
 }
 
 /// Every occurrence of every literal, overlaps included, as they are found.

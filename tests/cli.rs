@@ -462,6 +462,60 @@ fn a_packs_word_lists_go_into_its_patterns() {
     assert_eq!(tested.code, 0, "{}", tested.stderr);
 }
 
+/// Overlapping findings of one pack are one finding when they word one claim (最低 in
+/// 全网最低价); a long pattern whose gap runs over another rule's words hides nothing.
+#[test]
+fn one_claim_is_one_finding_but_a_gap_hides_nothing() {
+    let rule = |id: &str, kind: &str, body: &str, bad: &str| {
+        format!(
+            "  - id: {id}\n    name: {id}\n    kind: {kind}\n    severity: warning\n    \
+             message: 「{{matched}}」\n    help: 改写\n    law: 公司规范\n    {body}\n    \
+             examples: {{bad: [{bad}], good: [没有问题]}}\n"
+        )
+    };
+    let pack = format!(
+        "pack: house\nname: 本公司用语\nrules:\n{}{}{}{}",
+        rule("HS001", "terms", "terms: [全网最低价]", "全网最低价"),
+        rule("HS002", "terms", "terms: [最低]", "最低"),
+        rule(
+            "HS003",
+            "pattern",
+            "pattern: '楼盘[^。]{0,30}?涨价是必然'",
+            "楼盘涨价是必然"
+        ),
+        rule("HS004", "terms", "terms: [十分钟直达]", "十分钟直达"),
+    );
+    let dir = files(&[
+        ("packs/house.yaml", pack.as_bytes()),
+        (
+            "a.txt",
+            "全网最低价。此楼盘地铁口十分钟直达陆家嘴，投资自住两相宜，明年涨价是必然".as_bytes(),
+        ),
+    ]);
+    let run = hegui(
+        dir.path(),
+        &[
+            "check",
+            "a.txt",
+            "--pack-dir",
+            "packs",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found: Vec<(String, String)> = run
+        .findings()
+        .iter()
+        .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("HS")))
+        .map(|f| (f["rule"].to_string(), f["matched"].to_string()))
+        .collect();
+    let rules: Vec<&str> = found.iter().map(|(r, _)| r.trim_matches('"')).collect();
+    assert_eq!(rules, ["HS001", "HS003", "HS004"], "{found:?}");
+}
+
 #[test]
 fn rules_terms_explain_and_test_rules() {
     let dir = files(&[]);
