@@ -218,6 +218,12 @@ impl Engine {
         })
     }
 
+    /// Builds now the automaton that long texts are searched with, which is otherwise built
+    /// by the first long text while the other threads that reach one wait for it.
+    pub fn prepare_for_long_texts(&self) {
+        self.literals.dfa();
+    }
+
     pub fn scan_normalized(&self, original: &str, norm: &Normalized) -> Vec<Hit> {
         let text = norm.text.as_str();
         let mut found: Vec<Occurrence> = Vec::new();
