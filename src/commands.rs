@@ -248,7 +248,7 @@ pub fn check(args: CheckArgs) -> Result<Exit, Fatal> {
         pool.install(|| {
             rayon::scope(|scope| {
                 // On two threads or more, an idle one builds the long texts' automaton while
-                // the others read and normalize the first files (a tenth of a 64 MB run).
+                // the others read and normalize the first files (8% of a two-thread 64 MB run).
                 if rayon::current_num_threads() > 1 && starts_long(&inputs) {
                     for engine in &engines {
                         scope.spawn(move |_| engine.prepare_for_long_texts());
@@ -399,12 +399,9 @@ fn starts_long(inputs: &[(Input, usize)]) -> bool {
     inputs.iter().take(64).any(|(input, _)| {
         matches!(input, Input::File(_, path, _)
             if archive_of(path).is_none()
-                && std::fs::metadata(path).is_ok_and(|m| m.len() >= LONG_FILE))
+                && std::fs::metadata(path).is_ok_and(|m| m.len() >= crate::engine::LONG as u64))
     })
 }
-
-/// The engine searches texts from this size with its DFA.
-const LONG_FILE: u64 = 256 * 1024;
 
 /// Up to this size, a file is checked without starting worker threads.
 const SMALL_FILE: u64 = 1 << 20;

@@ -643,7 +643,7 @@ impl RegexTarget {
 }
 
 /// A text at least this long is searched with the DFA.
-const LONG: usize = 256 * 1024;
+pub(crate) const LONG: usize = 256 * 1024;
 
 /// Texts shorter than this are searched without the automaton until it is built...
 const DIRECT_TEXT: usize = 4 * 1024;
