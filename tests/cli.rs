@@ -327,25 +327,27 @@ rules:
       good: [比某競品更好]
 ";
 
+/// `hegui check a.txt` with the packs in `packs/` as well, as JSON.
+fn check_with_house_packs(fail_on: &str) -> [&str; 8] {
+    [
+        "check",
+        "a.txt",
+        "--pack-dir",
+        "packs",
+        "--format",
+        "json",
+        "--fail-on",
+        fail_on,
+    ]
+}
+
 #[test]
 fn user_packs_load_and_their_switches_apply() {
     let dir = files(&[
         ("packs/house.yaml", USER_PACK.as_bytes()),
         ("a.txt", "某竞品不行；某競品也不行".as_bytes()),
     ]);
-    let run = hegui(
-        dir.path(),
-        &[
-            "check",
-            "a.txt",
-            "--pack-dir",
-            "packs",
-            "--format",
-            "json",
-            "--fail-on",
-            "warning",
-        ],
-    );
+    let run = hegui(dir.path(), &check_with_house_packs("warning"));
     assert_eq!(run.code, 1, "{}", run.stderr);
     let findings = run.findings();
     let f = only(&findings);
@@ -492,19 +494,7 @@ fn one_claim_is_one_finding_but_a_gap_hides_nothing() {
             "全网最低价。此楼盘地铁口十分钟直达陆家嘴，投资自住两相宜，明年涨价是必然".as_bytes(),
         ),
     ]);
-    let run = hegui(
-        dir.path(),
-        &[
-            "check",
-            "a.txt",
-            "--pack-dir",
-            "packs",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ],
-    );
+    let run = hegui(dir.path(), &check_with_house_packs("never"));
     assert_eq!(run.code, 0, "{}", run.stderr);
     let findings = run.findings();
     let house: Vec<&str> = findings
