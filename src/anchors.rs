@@ -56,8 +56,14 @@ impl WordGroups {
     }
 }
 
-/// `pattern` with each `{name}` replaced by that list's group, or which name no list has. A
-/// repetition (`{2}`, `{0,6}`) begins with a digit and is left alone.
+/// Whether `name` can name a word list: ASCII letters, digits and `_`, beginning with a letter,
+/// so that a repetition (`{2}`, `{0,6}`) is never taken for one.
+pub fn is_list_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `pattern` with each `{name}` replaced by that list's group, or which name no list has.
 pub fn expand_words<'p>(pattern: &'p str, words: &WordGroups) -> Result<Cow<'p, str>, String> {
     if !pattern.contains('{') {
         return Ok(Cow::Borrowed(pattern));
@@ -83,9 +89,7 @@ pub fn expand_words<'p>(pattern: &'p str, words: &WordGroups) -> Result<Cow<'p, 
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len() - 1);
         let name = &rest[1..1 + name_len];
-        if !name.starts_with(|c: char| c.is_ascii_alphabetic())
-            || !rest[1 + name_len..].starts_with('}')
-        {
+        if !is_list_name(name) || !rest[1 + name_len..].starts_with('}') {
             out.push('{');
             rest = &rest[1..];
             continue;

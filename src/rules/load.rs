@@ -13,7 +13,7 @@ use super::{
     Condition, ConfigCheck, Example, Exempt, FieldPath, Loc, Matcher, Pack, Pattern, Rule,
     RuleKind, RuleSet, Test,
 };
-use crate::anchors::{expand_words, parts_of, Anchors, Part, WordGroups, WordLists};
+use crate::anchors::{expand_words, is_list_name, parts_of, Anchors, Part, WordGroups, WordLists};
 use crate::normalize::Normalized;
 use crate::structure;
 
@@ -307,8 +307,8 @@ fn read_pack(index: usize, source: &PackSource) -> Result<ReadPack, Box<PackErro
     })
 }
 
-/// The pack's word lists, each name one word of ASCII letters, digits and `_` that begins with
-/// a letter (so that `{2}` stays a repetition), each list of non-empty one-line words.
+/// The pack's word lists, each well named (see [`is_list_name`]) and of non-empty one-line
+/// words.
 fn word_lists(
     index: usize,
     source: &PackSource,
@@ -317,9 +317,7 @@ fn word_lists(
     let mut lists = WordLists::new();
     for (name, list) in defs {
         let err = |msg: String| PackError::at(source, Some(loc_of(index, list)), msg);
-        let well_named = name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !well_named {
+        if !is_list_name(name) {
             return Err(err(format!(
                 "word list `{name}` must be ASCII letters, digits or `_`, beginning with a letter"
             )));
@@ -351,6 +349,12 @@ fn build_rule(
     def: RuleDef,
 ) -> Result<Rule, Box<PackError>> {
     let err = |loc: Loc, msg: String| PackError::at(source, Some(loc), msg);
+    let cx = RuleCx {
+        index,
+        source,
+        words,
+        id: &id,
+    };
     let loc = loc_of(index, &def.id);
     for (field, value) in [
         ("name", &def.name),
@@ -363,21 +367,13 @@ fn build_rule(
         }
     }
     let kind_loc = loc_of(index, &def.kind);
-    let terms = checked_terms(index, source, &id, &def.terms)?;
-    let exceptions = checked_terms(index, source, &id, &def.exceptions)?;
+    let terms = cx.terms(&def.terms)?;
+    let exceptions = cx.terms(&def.exceptions)?;
     let exempt = def
         .exempt
         .iter()
         .map(|e| {
-            let matcher = checked_matcher(
-                index,
-                source,
-                words,
-                &id,
-                &e.value.terms,
-                e.value.pattern.as_ref(),
-                loc_of(index, e),
-            )?;
+            let matcher = cx.matcher(&e.value.terms, e.value.pattern.as_ref(), cx.loc(e))?;
             if e.value.reason.trim().is_empty() {
                 return Err(err(
                     loc_of(index, e),
@@ -390,11 +386,7 @@ fn build_rule(
             })
         })
         .collect::<Result<Vec<_>, Box<PackError>>>()?;
-    let pattern = def
-        .pattern
-        .as_ref()
-        .map(|p| checked_pattern(index, source, words, &id, p))
-        .transpose()?;
+    let pattern = def.pattern.as_ref().map(|p| cx.pattern(p)).transpose()?;
     let only = |what: &str, ok: bool| -> Result<(), Box<PackError>> {
         if ok {
             Ok(())
@@ -420,7 +412,7 @@ fn build_rule(
     let unless = def
         .unless
         .iter()
-        .map(|c| build_condition(index, source, &id, c))
+        .map(|c| cx.condition(c))
         .collect::<Result<Vec<_>, _>>()?;
     let kind = match def.kind.value {
         KindDef::Terms => {
@@ -458,12 +450,12 @@ fn build_rule(
                 ));
             };
             RuleKind::Requires {
-                trigger: spanned_matcher(index, source, words, &id, trigger)?,
-                require: spanned_matcher(index, source, words, &id, require)?,
+                trigger: cx.spanned_matcher(trigger)?,
+                require: cx.spanned_matcher(require)?,
                 skip_if: def
                     .skip_if
                     .as_ref()
-                    .map(|m| spanned_matcher(index, source, words, &id, m))
+                    .map(|m| cx.spanned_matcher(m))
                     .transpose()?,
             }
         }
@@ -483,9 +475,7 @@ fn build_rule(
             )?;
             let conditions =
                 |list: &[Spanned<ConditionDef>]| -> Result<Vec<Condition>, Box<PackError>> {
-                    list.iter()
-                        .map(|c| build_condition(index, source, &id, c))
-                        .collect()
+                    list.iter().map(|c| cx.condition(c)).collect()
                 };
             // Built-in examples are parsed by the test suite; a user's, here, where the error
             // can point at them.
@@ -558,168 +548,180 @@ fn kind_name(kind: KindDef) -> &'static str {
     }
 }
 
-/// One condition of a `config` rule, checked: a path and exactly one test, or one combinator.
-fn build_condition(
+/// What the checks of one rule's parts need: where its pack is (for errors), the pack's word
+/// lists and the rule's id.
+struct RuleCx<'a> {
     index: usize,
-    source: &PackSource,
-    id: &str,
-    def: &Spanned<ConditionDef>,
-) -> Result<Condition, Box<PackError>> {
-    let here = |msg: String| {
-        PackError::at(
-            source,
-            Some(loc_of(index, def)),
-            format!("rule {id}: {msg}"),
-        )
-    };
-    let c = &def.value;
-    let path = c
-        .path
-        .as_ref()
-        .map(|p| {
-            FieldPath::parse(&p.value).map_err(|m| {
-                PackError::at(source, Some(loc_of(index, p)), format!("rule {id}: {m}"))
-            })
-        })
-        .transpose()?;
-    let other_path = |p: &str| FieldPath::parse(p).map_err(&here);
-    let mut tests: Vec<Test> = Vec::new();
-    if let Some(b) = c.exists {
-        tests.push(Test::Exists(b));
+    source: &'a PackSource,
+    words: &'a WordGroups,
+    id: &'a str,
+}
+
+impl RuleCx<'_> {
+    fn loc<T>(&self, s: &Spanned<T>) -> Loc {
+        loc_of(self.index, s)
     }
-    if let Some(b) = c.non_empty {
-        tests.push(Test::NonEmpty(b));
+
+    /// An error about this rule at `loc`.
+    fn error(&self, loc: Loc, msg: impl std::fmt::Display) -> Box<PackError> {
+        PackError::at(self.source, Some(loc), format!("rule {}: {msg}", self.id))
     }
-    if let Some(v) = &c.equals {
-        tests.push(Test::Equals(v.clone()));
-    }
-    if let Some(v) = &c.one_of {
-        tests.push(Test::In(v.clone()));
-    }
-    for (v, make) in [
-        (c.gt, Test::Gt as fn(f64) -> Test),
-        (c.ge, Test::Ge),
-        (c.lt, Test::Lt),
-        (c.le, Test::Le),
-    ] {
-        if let Some(n) = v {
-            tests.push(make(n));
-        }
-    }
-    if let Some(terms) = &c.contains {
-        let normalized: Vec<String> = terms
+
+    fn terms(&self, terms: &[Spanned<String>]) -> Result<Vec<String>, Box<PackError>> {
+        terms
             .iter()
-            .map(|t| Normalized::text_of(t, crate::normalize::NormOptions::ALL))
-            .filter(|t| !t.is_empty())
-            .collect();
-        if normalized.is_empty() {
-            return Err(here("`contains` needs at least one phrase".into()));
-        }
-        tests.push(Test::Contains(normalized));
+            .map(|t| {
+                let normalized = Normalized::text_of(&t.value, crate::normalize::NormOptions::ALL);
+                if normalized.is_empty() || normalized.contains('\n') {
+                    Err(self.error(
+                        self.loc(t),
+                        format!(
+                            "phrase `{}` is empty after normalization or spans lines",
+                            t.value
+                        ),
+                    ))
+                } else {
+                    Ok(t.value.clone())
+                }
+            })
+            .collect()
     }
-    if let Some(p) = &c.before {
-        tests.push(Test::Before(other_path(p)?));
-    }
-    if let Some(p) = &c.after {
-        tests.push(Test::After(other_path(p)?));
-    }
-    let mut combinators: Vec<Condition> = Vec::new();
-    for (list, all) in [(&c.any, false), (&c.all, true)] {
-        if let Some(list) = list {
-            if list.is_empty() {
-                return Err(here("`any` and `all` need at least one condition".into()));
-            }
-            let items = list
-                .iter()
-                .map(|d| build_condition(index, source, id, d))
-                .collect::<Result<Vec<_>, _>>()?;
-            combinators.push(if all {
-                Condition::All(items)
-            } else {
-                Condition::Any(items)
+
+    fn pattern(&self, pattern: &Spanned<String>) -> Result<Pattern, Box<PackError>> {
+        let err = |msg: String| self.error(self.loc(pattern), msg);
+        let expanded = expand_words(&pattern.value, self.words).map_err(err)?;
+        if let Some(parts) = prepared(&expanded) {
+            return Ok(Pattern {
+                source: expanded.into_owned(),
+                parts,
             });
         }
+        // Parsing finds every syntax error; the engine compiles the pattern when it is first
+        // used.
+        match parts_of(&expanded) {
+            Ok(parts) => Ok(Pattern {
+                source: expanded.into_owned(),
+                parts,
+            }),
+            Err(e) => Err(err(format!("invalid regular expression: {e}")).with_help(
+                "patterns run on the normalized text: Simplified, lower-case, half-width, noise removed",
+            )),
+        }
     }
-    if let Some(inner) = &c.not {
-        combinators.push(Condition::Not(Box::new(build_condition(
-            index, source, id, inner,
-        )?)));
-    }
-    const TESTS: &str = "exists, non_empty, equals, in, gt, ge, lt, le, contains, before, after";
-    match (path, tests.len(), combinators.len()) {
-        (Some(path), 1, 0) => Ok(Condition::At {
-            path,
-            test: tests.remove(0),
-        }),
-        (None, 0, 1) => Ok(combinators.remove(0)),
-        (Some(_), 0, 0) => Err(here(format!("a condition needs one test: {TESTS}"))),
-        (Some(_), _, 0) => Err(here(format!(
-            "a condition takes one test, found {}",
-            tests.len()
-        ))),
-        (None, 0, 0) => Err(here(format!(
-            "a condition needs `path` and one test ({TESTS}), or `any`, `all` or `not`"
-        ))),
-        (None, _, 0) => Err(here("this test needs a `path`".into())),
-        (Some(_), _, _) => Err(here(
-            "`any`, `all` and `not` take no `path` of their own".into(),
-        )),
-        (None, _, _) => Err(here(
-            "write one of `any`, `all` or `not` per condition".into(),
-        )),
-    }
-}
 
-fn checked_terms(
-    index: usize,
-    source: &PackSource,
-    id: &str,
-    terms: &[Spanned<String>],
-) -> Result<Vec<String>, Box<PackError>> {
-    terms
-        .iter()
-        .map(|t| {
-            let normalized = Normalized::text_of(&t.value, crate::normalize::NormOptions::ALL);
-            if normalized.is_empty() || normalized.contains('\n') {
-                Err(PackError::at(
-                    source,
-                    Some(loc_of(index, t)),
-                    format!(
-                        "rule {id}: phrase `{}` is empty after normalization or spans lines",
-                        t.value
-                    ),
-                ))
-            } else {
-                Ok(t.value.clone())
+    /// Phrases and a pattern, of which at least one is given (at `loc`).
+    fn matcher(
+        &self,
+        terms: &[Spanned<String>],
+        pattern: Option<&Spanned<String>>,
+        loc: Loc,
+    ) -> Result<Matcher, Box<PackError>> {
+        let terms = self.terms(terms)?;
+        let pattern = pattern.map(|p| self.pattern(p)).transpose()?;
+        if terms.is_empty() && pattern.is_none() {
+            return Err(self.error(loc, "needs `terms` or `pattern` here"));
+        }
+        Ok(Matcher { terms, pattern })
+    }
+
+    fn spanned_matcher(&self, m: &Spanned<MatcherDef>) -> Result<Matcher, Box<PackError>> {
+        self.matcher(&m.value.terms, m.value.pattern.as_ref(), self.loc(m))
+    }
+
+    /// One condition of a `config` rule, checked: a path and exactly one test, or one combinator.
+    fn condition(&self, def: &Spanned<ConditionDef>) -> Result<Condition, Box<PackError>> {
+        let here = |msg: String| self.error(self.loc(def), msg);
+        let c = &def.value;
+        let path = c
+            .path
+            .as_ref()
+            .map(|p| FieldPath::parse(&p.value).map_err(|m| self.error(self.loc(p), m)))
+            .transpose()?;
+        let other_path = |p: &str| FieldPath::parse(p).map_err(&here);
+        let mut tests: Vec<Test> = Vec::new();
+        if let Some(b) = c.exists {
+            tests.push(Test::Exists(b));
+        }
+        if let Some(b) = c.non_empty {
+            tests.push(Test::NonEmpty(b));
+        }
+        if let Some(v) = &c.equals {
+            tests.push(Test::Equals(v.clone()));
+        }
+        if let Some(v) = &c.one_of {
+            tests.push(Test::In(v.clone()));
+        }
+        for (v, make) in [
+            (c.gt, Test::Gt as fn(f64) -> Test),
+            (c.ge, Test::Ge),
+            (c.lt, Test::Lt),
+            (c.le, Test::Le),
+        ] {
+            if let Some(n) = v {
+                tests.push(make(n));
             }
-        })
-        .collect()
-}
-
-fn checked_pattern(
-    index: usize,
-    source: &PackSource,
-    words: &WordGroups,
-    id: &str,
-    pattern: &Spanned<String>,
-) -> Result<Pattern, Box<PackError>> {
-    let err = |msg: String| PackError::at(source, Some(loc_of(index, pattern)), msg);
-    let expanded =
-        expand_words(&pattern.value, words).map_err(|e| err(format!("rule {id}: {e}")))?;
-    if let Some(parts) = prepared(&expanded) {
-        return Ok(Pattern {
-            source: expanded.into_owned(),
-            parts,
-        });
-    }
-    // Parsing finds every syntax error; the engine compiles the pattern when it is first used.
-    match parts_of(&expanded) {
-        Ok(parts) => Ok(Pattern {
-            source: expanded.into_owned(),
-            parts,
-        }),
-        Err(e) => Err(err(format!("rule {id}: invalid regular expression: {e}"))
-        .with_help("patterns run on the normalized text: Simplified, lower-case, half-width, noise removed")),
+        }
+        if let Some(terms) = &c.contains {
+            let normalized: Vec<String> = terms
+                .iter()
+                .map(|t| Normalized::text_of(t, crate::normalize::NormOptions::ALL))
+                .filter(|t| !t.is_empty())
+                .collect();
+            if normalized.is_empty() {
+                return Err(here("`contains` needs at least one phrase".into()));
+            }
+            tests.push(Test::Contains(normalized));
+        }
+        if let Some(p) = &c.before {
+            tests.push(Test::Before(other_path(p)?));
+        }
+        if let Some(p) = &c.after {
+            tests.push(Test::After(other_path(p)?));
+        }
+        let mut combinators: Vec<Condition> = Vec::new();
+        for (list, all) in [(&c.any, false), (&c.all, true)] {
+            if let Some(list) = list {
+                if list.is_empty() {
+                    return Err(here("`any` and `all` need at least one condition".into()));
+                }
+                let items = list
+                    .iter()
+                    .map(|d| self.condition(d))
+                    .collect::<Result<Vec<_>, _>>()?;
+                combinators.push(if all {
+                    Condition::All(items)
+                } else {
+                    Condition::Any(items)
+                });
+            }
+        }
+        if let Some(inner) = &c.not {
+            combinators.push(Condition::Not(Box::new(self.condition(inner)?)));
+        }
+        const TESTS: &str =
+            "exists, non_empty, equals, in, gt, ge, lt, le, contains, before, after";
+        match (path, tests.len(), combinators.len()) {
+            (Some(path), 1, 0) => Ok(Condition::At {
+                path,
+                test: tests.remove(0),
+            }),
+            (None, 0, 1) => Ok(combinators.remove(0)),
+            (Some(_), 0, 0) => Err(here(format!("a condition needs one test: {TESTS}"))),
+            (Some(_), _, 0) => Err(here(format!(
+                "a condition takes one test, found {}",
+                tests.len()
+            ))),
+            (None, 0, 0) => Err(here(format!(
+                "a condition needs `path` and one test ({TESTS}), or `any`, `all` or `not`"
+            ))),
+            (None, _, 0) => Err(here("this test needs a `path`".into())),
+            (Some(_), _, _) => Err(here(
+                "`any`, `all` and `not` take no `path` of their own".into(),
+            )),
+            (None, _, _) => Err(here(
+                "write one of `any`, `all` or `not` per condition".into(),
+            )),
+        }
     }
 }
 
@@ -746,48 +748,6 @@ fn prepared(pattern: &str) -> Option<Vec<Part>> {
             max_len,
         });
     Some(parts.collect())
-}
-
-fn spanned_matcher(
-    index: usize,
-    source: &PackSource,
-    words: &WordGroups,
-    id: &str,
-    m: &Spanned<MatcherDef>,
-) -> Result<Matcher, Box<PackError>> {
-    let def = &m.value;
-    checked_matcher(
-        index,
-        source,
-        words,
-        id,
-        &def.terms,
-        def.pattern.as_ref(),
-        loc_of(index, m),
-    )
-}
-
-fn checked_matcher(
-    index: usize,
-    source: &PackSource,
-    words: &WordGroups,
-    id: &str,
-    terms: &[Spanned<String>],
-    pattern: Option<&Spanned<String>>,
-    loc: Loc,
-) -> Result<Matcher, Box<PackError>> {
-    let terms = checked_terms(index, source, id, terms)?;
-    let pattern = pattern
-        .map(|p| checked_pattern(index, source, words, id, p))
-        .transpose()?;
-    if terms.is_empty() && pattern.is_none() {
-        return Err(PackError::at(
-            source,
-            Some(loc),
-            format!("rule {id}: needs `terms` or `pattern` here"),
-        ));
-    }
-    Ok(Matcher { terms, pattern })
 }
 
 #[cfg(test)]
