@@ -18,7 +18,7 @@ use crate::extract::FileKind;
 use crate::lint::{check_text, example_failures, ExampleFailure};
 use crate::progress::Progress;
 use crate::report::{FileOutcome, Format, HumanRenderer, Reporter, RuleInfo, Style};
-use crate::rules::{load_rule_set, ExampleKind, PackError, RuleKind};
+use crate::rules::{load_rule_set, ExampleKind, Examples, PackError, RuleKind};
 use crate::source::{self, Decoded, Lent, LineIndex, ReadError};
 use crate::suppress;
 use crate::walk::{collect_inputs, Input};
@@ -36,12 +36,16 @@ pub type Fatal = miette::Report;
 
 /// Loads the packs and builds the engine; user packs' examples are checked too. A config
 /// then picks packs, severities and allowed phrases.
-pub fn load_engine(args: &PackArgs, config: Option<&Config>) -> Result<Engine, Fatal> {
+pub fn load_engine(
+    args: &PackArgs,
+    config: Option<&Config>,
+    examples: Examples,
+) -> Result<Engine, Fatal> {
     let mut pack_dirs = args.pack_dirs.clone();
     if let Some(c) = config {
         pack_dirs.extend(c.pack_dirs.iter().cloned());
     }
-    let mut set = load_rule_set(&pack_dirs, true).map_err(|e| miette::Report::new(*e))?;
+    let mut set = load_rule_set(&pack_dirs, true, examples).map_err(|e| miette::Report::new(*e))?;
     let wanted = if args.packs.is_empty() {
         config.and_then(|c| c.packs.clone()).unwrap_or_default()
     } else {
@@ -132,7 +136,7 @@ fn configure(
     // Only configs that govern some input need an engine (plus the run's, for its errors).
     let mut engines = Vec::with_capacity(configs.len());
     for config in &configs {
-        engines.push(load_engine(args, config.as_ref())?);
+        engines.push(load_engine(args, config.as_ref(), Examples::Skip)?);
     }
     let kept = assigned
         .into_iter()
@@ -553,7 +557,11 @@ fn archive_in_memory(engine: &Engine, path: &str, text: &str, archive: Archive) 
 }
 
 pub fn rules(args: RulesArgs) -> Result<Exit, Fatal> {
-    let engine = load_engine(&args.packs, run_config(&args.packs)?.as_ref())?;
+    let engine = load_engine(
+        &args.packs,
+        run_config(&args.packs)?.as_ref(),
+        Examples::Skip,
+    )?;
     let mut out = io::stdout().lock();
     let result = if args.terms {
         engine
@@ -597,7 +605,11 @@ fn ignore_broken_pipe(r: io::Result<()>) -> Result<(), Fatal> {
 }
 
 pub fn explain(args: ExplainArgs) -> Result<Exit, Fatal> {
-    let engine = load_engine(&args.packs, run_config(&args.packs)?.as_ref())?;
+    let engine = load_engine(
+        &args.packs,
+        run_config(&args.packs)?.as_ref(),
+        Examples::Keep,
+    )?;
     let Some(rule) = engine.rules().rule(&args.rule) else {
         return Err(miette::miette!(
             help = "`hegui rules` lists every rule id",
@@ -709,8 +721,8 @@ fn indent(text: &str) -> String {
 }
 
 pub fn test_rules(args: TestRulesArgs) -> Result<Exit, Fatal> {
-    let set =
-        load_rule_set(&args.pack_dirs, !args.no_builtin).map_err(|e| miette::Report::new(*e))?;
+    let set = load_rule_set(&args.pack_dirs, !args.no_builtin, Examples::Keep)
+        .map_err(|e| miette::Report::new(*e))?;
     let engine = Engine::new(set);
     let failures = example_failures(&engine, false);
     let set = engine.rules();

@@ -1155,7 +1155,10 @@ mod tests {
 
     #[test]
     fn built_in_patterns_search_only_around_their_literals() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
+        let engine = Engine::new(
+            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
+                .expect("packs load"),
+        );
         let whole_text: Vec<&str> = engine
             .regexes
             .iter()
@@ -1185,7 +1188,10 @@ mod tests {
 
     #[test]
     fn two_walks_in_step_find_what_one_walk_finds() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
+        let engine = Engine::new(
+            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
+                .expect("packs load"),
+        );
         let dfa = engine.literals.dfa().expect("dfa builds");
         // Literals everywhere, and one across each possible cut near the middle.
         let unit = "全网最低价，国家级最佳，第一品牌。";
@@ -1231,7 +1237,10 @@ mod tests {
 
     #[test]
     fn a_long_text_gives_the_same_hits_in_a_pool_as_on_one_thread() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
+        let engine = Engine::new(
+            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
+                .expect("packs load"),
+        );
         // Terms, regex matches, their exceptions and exemptions, a required statement.
         let lines = [
             "全网最低价，国家级品牌，史上最强！",
@@ -1310,7 +1319,10 @@ mod tests {
 
     #[test]
     fn a_short_draft_compiles_only_the_regexes_whose_anchors_occur() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
+        let engine = Engine::new(
+            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
+                .expect("packs load"),
+        );
         let text = "全网最低价，快来抢购";
         let whole = 0..text.len();
         engine.scan(text, std::slice::from_ref(&whole));
@@ -1326,7 +1338,10 @@ mod tests {
 
     #[test]
     fn a_short_draft_is_searched_without_building_the_automaton() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
+        let engine = Engine::new(
+            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
+                .expect("packs load"),
+        );
         let text = "全网最低价，快来抢购";
         let hits = engine.scan(text, std::slice::from_ref(&(0..text.len())));
         assert!(!hits.is_empty());
@@ -1338,7 +1353,10 @@ mod tests {
     /// Latin terms, literals inside literals) gives the same matches both ways.
     #[test]
     fn searching_at_each_character_finds_what_the_automaton_finds() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
+        let engine = Engine::new(
+            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
+                .expect("packs load"),
+        );
         let literals = &engine.literals;
         let nfa = literals.nfa().expect("the automaton builds");
         let as_tuples = |found: Vec<aho_corasick::Match>| -> Vec<(usize, usize, usize)> {
@@ -1379,7 +1397,11 @@ mod tests {
             "pack: parts\nname: parts\nrules:\n  - id: T1\n    name: t\n    kind: pattern\n    severity: error\n    message: m\n    help: h\n    law: l\n    pattern: '{pattern}'\n    examples: {{bad: [保本保息, 保底年化收益8%], good: [年化, 收益]}}\n"
         );
         std::fs::write(dir.join("parts.yaml"), pack).expect("pack written");
-        let set = crate::rules::load_rule_set(std::slice::from_ref(&dir), false);
+        let set = crate::rules::load_rule_set(
+            std::slice::from_ref(&dir),
+            false,
+            crate::rules::Examples::Keep,
+        );
         std::fs::remove_dir_all(&dir).ok();
         let set = set.expect("pack loads");
         let RuleKind::Pattern { pattern: loaded } = &set.rules[0].kind else {
@@ -1405,7 +1427,10 @@ mod tests {
 
     #[test]
     fn matches_are_found_around_anchors_deep_in_a_long_text() {
-        let engine = Engine::new(crate::rules::load_rule_set(&[], true).expect("packs load"));
+        let engine = Engine::new(
+            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
+                .expect("packs load"),
+        );
         let long = format!(
             "{}距离地铁站仅需5分钟车程\n{}",
             "填充文字。".repeat(20_000),

@@ -20,7 +20,7 @@ use crate::cli::ServeArgs;
 use crate::commands::{check_named_text, load_engine, run_config, Exit, Fatal};
 use crate::engine::Engine;
 use crate::report::{Reporter, Style};
-use crate::rules::{ExampleKind, Rule};
+use crate::rules::{ExampleKind, Examples, Rule};
 
 /// The largest request body accepted: a long article with room to spare.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
@@ -37,7 +37,11 @@ struct App {
 }
 
 pub fn serve(args: ServeArgs) -> Result<Exit, Fatal> {
-    let engine = load_engine(&args.packs, run_config(&args.packs)?.as_ref())?;
+    let engine = load_engine(
+        &args.packs,
+        run_config(&args.packs)?.as_ref(),
+        Examples::Keep,
+    )?;
     let rules_json = Bytes::from(
         serde_json::to_vec(&RulesDocument::of(&engine))
             .map_err(|e| miette::miette!("cannot render the rule list: {e}"))?,

@@ -9,10 +9,10 @@ use hegui::engine::Engine;
 use hegui::extract::FileKind;
 use hegui::lint::{check_text, example_failures};
 use hegui::report::HumanRenderer;
-use hegui::rules::load_rule_set;
+use hegui::rules::{load_rule_set, Examples};
 
 fn builtin() -> Engine {
-    let set = load_rule_set(&[], true).unwrap_or_else(|e| panic!("{e}"));
+    let set = load_rule_set(&[], true, Examples::Keep).unwrap_or_else(|e| panic!("{e}"));
     Engine::new(set)
 }
 

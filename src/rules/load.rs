@@ -40,6 +40,37 @@ pub struct PackSource {
     pub name: String,
     pub text: String,
     pub builtin: bool,
+    /// Whether the text still holds the rules' examples, which every rule must then have.
+    pub examples: bool,
+}
+
+/// Whether the built-in packs are loaded with their rules' examples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Examples {
+    /// For `test-rules`, `explain`, `serve`: everything a rule documents.
+    Keep,
+    /// For a check, which never reads them: a third of the packs' YAML not to parse.
+    Skip,
+}
+
+/// A built-in pack's text with each rule's `examples:` block blanked out line for line, so
+/// every other line and column stays where it was (the packs are ours: `examples:` sits at
+/// four spaces and runs until the next key or rule at that depth or less).
+fn without_examples(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut skipping = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let content = body.trim_start();
+        let indent = body.len() - content.len();
+        if indent == 4 && content.starts_with("examples:") {
+            skipping = true;
+        } else if skipping && indent <= 4 && !content.is_empty() && !content.starts_with('#') {
+            skipping = false;
+        }
+        out.push_str(if skipping { &line[body.len()..] } else { line });
+    }
+    out
 }
 
 /// A rule pack that cannot be used, located in its file.
@@ -122,15 +153,26 @@ fn byte_of(text: &str, line: u64, column: u64) -> usize {
     text.len()
 }
 
-/// Loads the built-in packs (when `builtin`) and every `*.yaml`/`*.yml` in `pack_dirs`.
-pub fn load_rule_set(pack_dirs: &[PathBuf], builtin: bool) -> Result<RuleSet, Box<PackError>> {
+/// Loads the built-in packs (when `builtin`, with or without their examples) and every
+/// `*.yaml`/`*.yml` in `pack_dirs`, whose examples are always read (they are checked on load).
+pub fn load_rule_set(
+    pack_dirs: &[PathBuf],
+    builtin: bool,
+    examples: Examples,
+) -> Result<RuleSet, Box<PackError>> {
     let mut sources = Vec::new();
     if builtin {
         for (name, text) in BUILTIN_PACKS {
+            let keep = examples == Examples::Keep;
             sources.push(PackSource {
                 name: (*name).to_string(),
-                text: (*text).to_string(),
+                text: if keep {
+                    (*text).to_string()
+                } else {
+                    without_examples(text)
+                },
                 builtin: true,
+                examples: keep,
             });
         }
     }
@@ -141,6 +183,7 @@ pub fn load_rule_set(pack_dirs: &[PathBuf], builtin: bool) -> Result<RuleSet, Bo
                 name: path.display().to_string(),
                 text,
                 builtin: false,
+                examples: true,
             });
         }
     }
@@ -508,7 +551,7 @@ fn build_rule(
             .collect()
     };
     let examples = |list: &[Spanned<String>], what: &str| -> Result<Vec<Example>, Box<PackError>> {
-        if list.is_empty() {
+        if list.is_empty() && source.examples {
             return Err(err(
                 loc,
                 format!("rule {id}: needs at least one `{what}` example"),
@@ -754,10 +797,44 @@ fn prepared(pattern: &str) -> Option<Vec<Part>> {
 mod tests {
     use super::*;
 
+    /// A check loads the built-in packs without their examples: the same rules, each where
+    /// it was, and no examples.
+    #[test]
+    fn built_in_packs_load_the_same_without_their_examples() {
+        let full = load_rule_set(&[], true, Examples::Keep).expect("built-in packs load");
+        let lean = load_rule_set(&[], true, Examples::Skip).expect("built-in packs load");
+        let described = |set: &RuleSet| -> Vec<String> {
+            set.rules
+                .iter()
+                .map(|r| {
+                    let at = (r.loc.source, r.loc.line, r.loc.column);
+                    let parts = (at, &r.kind, &r.exceptions, &r.exempt, &r.unless);
+                    format!(
+                        "{} {} {parts:?} {:?} {:?}",
+                        r.id, r.message, r.quote, r.suggest
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(described(&full), described(&lean));
+        assert!(full.rules.len() >= 60);
+        assert!(full
+            .rules
+            .iter()
+            .all(|r| !r.bad.is_empty() && !r.good.is_empty()));
+        assert!(lean
+            .rules
+            .iter()
+            .all(|r| r.bad.is_empty() && r.good.is_empty() && r.exempt_examples.is_empty()));
+        for (_, text) in BUILTIN_PACKS {
+            assert_eq!(without_examples(text).lines().count(), text.lines().count());
+        }
+    }
+
     /// What build.rs embedded for each built-in pattern is what loading would work out.
     #[test]
     fn built_in_patterns_come_prepared_as_loading_would_work_them_out() {
-        let set = load_rule_set(&[], true).expect("built-in packs load");
+        let set = load_rule_set(&[], true, Examples::Keep).expect("built-in packs load");
         let mut patterns: Vec<&Pattern> = Vec::new();
         for rule in &set.rules {
             let matchers: Vec<&Matcher> = match &rule.kind {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::normalize::NormOptions;
 
 pub use condition::{Condition, ConfigCheck, FieldPath, Scalar, Segment, Test};
-pub use load::{load_rule_set, loc_of, parse_yaml, PackError, PackSource, BUILTIN_PACKS};
+pub use load::{load_rule_set, loc_of, parse_yaml, Examples, PackError, PackSource, BUILTIN_PACKS};
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]

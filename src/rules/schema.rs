@@ -80,6 +80,8 @@ pub struct RuleDef {
     /// The statute text the `law` field cites, quoted for `hegui explain`.
     #[serde(default)]
     pub quote: Option<String>,
+    /// Absent only from a built-in pack loaded without its examples (see `Examples::Skip`).
+    #[serde(default)]
     pub examples: ExamplesDef,
 }
 
@@ -101,7 +103,7 @@ pub struct MatcherDef {
     pub pattern: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExamplesDef {
     pub bad: Vec<Spanned<String>>,
