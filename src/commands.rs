@@ -382,10 +382,7 @@ fn single_small(inputs: &[(Input, usize)], stdin: Option<&Result<Decoded, ReadEr
     };
     // Archives spread their records over the threads.
     match input {
-        Input::File(_, path, _) => {
-            archive_of(path).is_none()
-                && std::fs::metadata(path).is_ok_and(|m| m.len() <= SMALL_FILE)
-        }
+        Input::File(_, path, _) => text_file_len(path).is_some_and(|len| len <= SMALL_FILE),
         Input::Stdin(name) => {
             archive_of(Path::new(name)).is_none()
                 && stdin.is_some_and(|s| {
@@ -402,9 +399,17 @@ fn single_small(inputs: &[(Input, usize)], stdin: Option<&Result<Decoded, ReadEr
 fn starts_long(inputs: &[(Input, usize)]) -> bool {
     inputs.iter().take(64).any(|(input, _)| {
         matches!(input, Input::File(_, path, _)
-            if archive_of(path).is_none()
-                && std::fs::metadata(path).is_ok_and(|m| m.len() >= crate::engine::LONG as u64))
+            if text_file_len(path).is_some_and(|len| len >= crate::engine::LONG as u64))
     })
+}
+
+/// The size of a file checked as one text: none for an archive, whose records are checked one
+/// by one, or for a file that cannot be read.
+fn text_file_len(path: &Path) -> Option<u64> {
+    if archive_of(path).is_some() {
+        return None;
+    }
+    std::fs::metadata(path).ok().map(|m| m.len())
 }
 
 /// Up to this size, a file is checked without starting worker threads.

@@ -72,7 +72,7 @@ impl Config {
             name: path.display().to_string(),
             text,
             builtin: false,
-            examples: true,
+            examples: crate::rules::Examples::Keep,
         };
         let file: ConfigFile = if source.text.trim().is_empty() {
             ConfigFile::default()

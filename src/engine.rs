@@ -1135,6 +1135,14 @@ fn latin_word(original: &str, range: Range<usize>, t: &Target) -> bool {
 mod tests {
     use super::*;
 
+    /// The engine of the built-in packs, examples and all.
+    fn builtin_engine() -> Engine {
+        Engine::new(
+            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
+                .expect("packs load"),
+        )
+    }
+
     /// A rule's own anchored pattern, as the engine would hold it.
     fn term_regex(pattern: &str, starts: bool) -> RegexTarget {
         RegexTarget {
@@ -1155,10 +1163,7 @@ mod tests {
 
     #[test]
     fn built_in_patterns_search_only_around_their_literals() {
-        let engine = Engine::new(
-            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
-                .expect("packs load"),
-        );
+        let engine = builtin_engine();
         let whole_text: Vec<&str> = engine
             .regexes
             .iter()
@@ -1188,10 +1193,7 @@ mod tests {
 
     #[test]
     fn two_walks_in_step_find_what_one_walk_finds() {
-        let engine = Engine::new(
-            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
-                .expect("packs load"),
-        );
+        let engine = builtin_engine();
         let dfa = engine.literals.dfa().expect("dfa builds");
         // Literals everywhere, and one across each possible cut near the middle.
         let unit = "全网最低价，国家级最佳，第一品牌。";
@@ -1237,10 +1239,7 @@ mod tests {
 
     #[test]
     fn a_long_text_gives_the_same_hits_in_a_pool_as_on_one_thread() {
-        let engine = Engine::new(
-            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
-                .expect("packs load"),
-        );
+        let engine = builtin_engine();
         // Terms, regex matches, their exceptions and exemptions, a required statement.
         let lines = [
             "全网最低价，国家级品牌，史上最强！",
@@ -1319,10 +1318,7 @@ mod tests {
 
     #[test]
     fn a_short_draft_compiles_only_the_regexes_whose_anchors_occur() {
-        let engine = Engine::new(
-            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
-                .expect("packs load"),
-        );
+        let engine = builtin_engine();
         let text = "全网最低价，快来抢购";
         let whole = 0..text.len();
         engine.scan(text, std::slice::from_ref(&whole));
@@ -1338,10 +1334,7 @@ mod tests {
 
     #[test]
     fn a_short_draft_is_searched_without_building_the_automaton() {
-        let engine = Engine::new(
-            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
-                .expect("packs load"),
-        );
+        let engine = builtin_engine();
         let text = "全网最低价，快来抢购";
         let hits = engine.scan(text, std::slice::from_ref(&(0..text.len())));
         assert!(!hits.is_empty());
@@ -1353,10 +1346,7 @@ mod tests {
     /// Latin terms, literals inside literals) gives the same matches both ways.
     #[test]
     fn searching_at_each_character_finds_what_the_automaton_finds() {
-        let engine = Engine::new(
-            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
-                .expect("packs load"),
-        );
+        let engine = builtin_engine();
         let literals = &engine.literals;
         let nfa = literals.nfa().expect("the automaton builds");
         let as_tuples = |found: Vec<aho_corasick::Match>| -> Vec<(usize, usize, usize)> {
@@ -1427,10 +1417,7 @@ mod tests {
 
     #[test]
     fn matches_are_found_around_anchors_deep_in_a_long_text() {
-        let engine = Engine::new(
-            crate::rules::load_rule_set(&[], true, crate::rules::Examples::Keep)
-                .expect("packs load"),
-        );
+        let engine = builtin_engine();
         let long = format!(
             "{}距离地铁站仅需5分钟车程\n{}",
             "填充文字。".repeat(20_000),

@@ -41,7 +41,7 @@ pub struct PackSource {
     pub text: String,
     pub builtin: bool,
     /// Whether the text still holds the rules' examples, which every rule must then have.
-    pub examples: bool,
+    pub examples: Examples,
 }
 
 /// Whether the built-in packs are loaded with their rules' examples.
@@ -163,16 +163,14 @@ pub fn load_rule_set(
     let mut sources = Vec::new();
     if builtin {
         for (name, text) in BUILTIN_PACKS {
-            let keep = examples == Examples::Keep;
             sources.push(PackSource {
                 name: (*name).to_string(),
-                text: if keep {
-                    (*text).to_string()
-                } else {
-                    without_examples(text)
+                text: match examples {
+                    Examples::Keep => (*text).to_string(),
+                    Examples::Skip => without_examples(text),
                 },
                 builtin: true,
-                examples: keep,
+                examples,
             });
         }
     }
@@ -183,7 +181,7 @@ pub fn load_rule_set(
                 name: path.display().to_string(),
                 text,
                 builtin: false,
-                examples: true,
+                examples: Examples::Keep,
             });
         }
     }
@@ -551,7 +549,7 @@ fn build_rule(
             .collect()
     };
     let examples = |list: &[Spanned<String>], what: &str| -> Result<Vec<Example>, Box<PackError>> {
-        if list.is_empty() && source.examples {
+        if list.is_empty() && source.examples == Examples::Keep {
             return Err(err(
                 loc,
                 format!("rule {id}: needs at least one `{what}` example"),
