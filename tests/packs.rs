@@ -170,5 +170,8 @@ fn recoveries_stay_the_rarest_part_of_their_branches() {
         .iter()
         .filter(|w| w.chars().count() < 3)
         .collect();
-    assert!(short.is_empty(), "recoveries shorter than three characters: {short:?}");
+    assert!(
+        short.is_empty(),
+        "recoveries shorter than three characters: {short:?}"
+    );
 }
