@@ -625,7 +625,10 @@ impl RegexTarget {
     fn compiled<'a>(cell: &'a OnceLock<Option<Regex>>, pattern: &str, small: bool) -> &'a Regex {
         static NEVER: OnceLock<Regex> = OnceLock::new();
         let compiled = cell.get_or_init(|| {
-            let mut config = Regex::config();
+            // Every search runs around an anchor the automaton found, so a literal prefilter
+            // has nothing left to skip; building one for each word-list branch was 4% of a
+            // one-thread 16 MB check (callgrind, 2.63 → 2.52 billion instructions).
+            let mut config = Regex::config().auto_prefilter(false);
             if small {
                 config = config
                     .hybrid(false)
