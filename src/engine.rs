@@ -1029,25 +1029,26 @@ struct Builder {
 impl Builder {
     fn literal(&mut self, literal: &str, rule: usize, role: Role, item: u32) {
         let norm = Normalized::text_of(literal, NormOptions::ALL);
-        self.normalized_literal(norm, rule, role, item);
+        self.normalized_literal(&norm, rule, role, item);
     }
 
     /// A literal already in normalized form, as every anchor is (see `anchors::anchors_of`):
     /// normalizing the word lists' anchors again, once per branch that uses them, was a tenth
-    /// of a one-line check's start-up.
-    fn normalized_literal(&mut self, norm: String, rule: usize, role: Role, item: u32) {
+    /// of a one-line check's start-up. Copied only the first time it is seen.
+    fn normalized_literal(&mut self, norm: &str, rule: usize, role: Role, item: u32) {
         if norm.is_empty() {
             return;
         }
         let bound_start =
             role != Role::Anchor && norm.starts_with(|c: char| c.is_ascii_alphanumeric());
         let bound_end = role != Role::Anchor && norm.ends_with(|c: char| c.is_ascii_alphanumeric());
-        let id = match self.pattern_ids.get(&norm) {
+        let id = match self.pattern_ids.get(norm) {
             Some(&id) => id,
             None => {
-                self.patterns.push(norm.clone());
+                self.patterns.push(norm.to_string());
                 self.targets.push(Vec::new());
-                self.pattern_ids.insert(norm, self.patterns.len() - 1);
+                self.pattern_ids
+                    .insert(norm.to_string(), self.patterns.len() - 1);
                 self.patterns.len() - 1
             }
         };
@@ -1068,7 +1069,7 @@ impl Builder {
             let reach = match &part.anchors {
                 Some(set) => {
                     for a in &set.literals {
-                        self.normalized_literal(a.clone(), rule, Role::Anchor, index);
+                        self.normalized_literal(a, rule, Role::Anchor, index);
                     }
                     Reach::of_anchors(set.starts)
                 }

@@ -157,21 +157,3 @@ fn every_rule_has_two_bad_and_two_good_examples_and_a_variant() {
     }
     assert!(short.is_empty(), "{short:#?}");
 }
-
-#[test]
-fn recoveries_stay_the_rarest_part_of_their_branches() {
-    #[derive(serde::Deserialize)]
-    struct Pack {
-        words: std::collections::BTreeMap<String, Vec<String>>,
-    }
-    let yaml = include_str!("../rules/sensitive.yaml");
-    let pack: Pack = serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{e}"));
-    let short: Vec<&String> = pack.words["recovered"]
-        .iter()
-        .filter(|w| w.chars().count() < 3)
-        .collect();
-    assert!(
-        short.is_empty(),
-        "recoveries shorter than three characters: {short:?}"
-    );
-}

@@ -829,6 +829,32 @@ mod tests {
         }
     }
 
+    /// The SW001 branches that end in a recovery are searched around its phrases, the rarest
+    /// of their parts, only while every phrase is three characters or more (see the list).
+    #[test]
+    fn recoveries_stay_the_rarest_part_of_their_branches() {
+        let (name, text) = BUILTIN_PACKS
+            .iter()
+            .find(|(name, _)| name.ends_with("sensitive.yaml"))
+            .expect("the sensitive pack is built in");
+        let source = PackSource {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+            builtin: true,
+            examples: Examples::Skip,
+        };
+        let pack: PackFile = parse_yaml(&source, 0).expect("the pack parses");
+        let short: Vec<&String> = pack.words["recovered"]
+            .value
+            .iter()
+            .filter(|w| w.chars().count() < 3)
+            .collect();
+        assert!(
+            short.is_empty(),
+            "recoveries shorter than three characters: {short:?}"
+        );
+    }
+
     /// What build.rs embedded for each built-in pattern is what loading would work out.
     #[test]
     fn built_in_patterns_come_prepared_as_loading_would_work_them_out() {
