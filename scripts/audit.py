@@ -4,6 +4,11 @@ random sample of findings with their context, for judging by hand.
 
     scripts/audit.py ../shared/corpora/kobe_taobao_desc_test --sample 100 --seed 7
 
+Recall audit: print random whole documents, found or not, each with its findings, so that a
+reader can mark every violation in them and see which ones hegui caught.
+
+    scripts/audit.py ../shared/corpora/sms_spam_xiaojie16 --lines-as-docs 200 --documents 60
+
 The corpus stays where it is: nothing of it is copied into the repository.
 """
 
@@ -12,6 +17,7 @@ import collections
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,12 +35,18 @@ def main() -> int:
     ap.add_argument("--lines-as-docs", type=int, metavar="N", default=0,
                     help="check N random lines of each text file, each as a document of its own "
                          "(one SMS or post per line), so `requires` rules see one message at a time")
+    ap.add_argument("--documents", type=int, metavar="N", default=0,
+                    help="instead of sampling findings, print N random documents whole, each with "
+                         "its findings (for judging recall: which violations were missed)")
+    ap.add_argument("--unmask-digits", action="store_true",
+                    help="with --lines-as-docs: read a lone run of x as the digits it masks "
+                         "(corpora that hide numbers as xxx) and drop numeric id columns")
     args = ap.parse_args()
 
     paths = args.paths
     if args.lines_as_docs:
         scratch = tempfile.mkdtemp(prefix="hegui-audit-")
-        paths = [split_lines(args.paths, scratch, args.lines_as_docs, args.seed)]
+        paths = [split_lines(args.paths, scratch, args.lines_as_docs, args.seed, args.unmask_digits)]
 
     cmd = [args.hegui, "check", *paths, "--format", "jsonl", "--fail-on", "never"]
     for p in args.pack:
@@ -61,6 +73,10 @@ def main() -> int:
     for (rule, name), n in sorted(per_rule.items()):
         print(f"  {rule:<7} {n:>6}  {name}")
 
+    if args.documents:
+        print_documents(paths, findings, args.documents, args.seed)
+        return 0
+
     pool = [f for f in findings if not args.rule or f["rule"] in args.rule]
     random.Random(args.seed).shuffle(pool)
     texts = {}
@@ -79,7 +95,35 @@ def main() -> int:
     return 0
 
 
-def split_lines(paths, scratch, n, seed):
+def print_documents(paths, findings, n, seed):
+    """Prints n random documents of the checked files whole, each followed by its findings."""
+    files = sorted(
+        os.path.join(d, f) for root in paths
+        for d, _, fs in ([(os.path.dirname(root), None, [os.path.basename(root)])]
+                         if os.path.isfile(root) else os.walk(root))
+        for f in fs)
+    by_path = collections.defaultdict(list)
+    for f in findings:
+        by_path[f["path"]].append(f)
+    print(f"\n{min(n, len(files))} random documents (mark each violation: caught / missed):")
+    for i, path in enumerate(random.Random(seed).sample(files, min(n, len(files))), 1):
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read().strip().replace("\n", "⏎")
+        found = ", ".join(f"{f['rule']}「{f['matched']}」" for f in by_path.get(path, [])) or "-"
+        print(f"{i:>3}. {text}\n     → {found}")
+
+
+# Leading tab-separated numeric fields (a message id, a label) are not part of the message.
+ID_COLUMNS = re.compile(r"^(?:\d+\t)+")
+# A run of x that stands alone (not part of a Latin word) masks digits: 原价xxx元.
+MASKED = re.compile(r"(?<![A-Za-z])x+(?![A-Za-z])")
+
+
+def unmasked(line):
+    return MASKED.sub(lambda m: "8" * len(m.group()), ID_COLUMNS.sub("", line))
+
+
+def split_lines(paths, scratch, n, seed, unmask=False):
     """Writes n random non-empty lines of every .txt file under paths into scratch, one file
     per line, named after the source file and line number."""
     rng = random.Random(seed)
@@ -92,7 +136,7 @@ def split_lines(paths, scratch, n, seed):
             stem = os.path.relpath(path).replace(os.sep, "__").replace("..", "up")
             for i, line in rng.sample(lines, min(n, len(lines))):
                 with open(os.path.join(scratch, f"{stem}__L{i}.txt"), "w", encoding="utf-8") as out:
-                    out.write(line + "\n")
+                    out.write((unmasked(line) if unmask else line) + "\n")
     return scratch
 
 
