@@ -33,7 +33,7 @@ def main() -> int:
     ap.add_argument("--context", type=int, default=30, help="characters of context each side")
     ap.add_argument("--hegui", default=os.environ.get("HEGUI", "target/release/hegui"))
     ap.add_argument("--lines-as-docs", type=int, metavar="N", default=0,
-                    help="check N random lines of each text file, each as a document of its own "
+                    help="check N random lines of each text, CSV or JSON-lines file, each as a document of its own "
                          "(one SMS or post per line), so `requires` rules see one message at a time")
     ap.add_argument("--documents", type=int, metavar="N", default=0,
                     help="instead of sampling findings, print N random documents whole, each with "
@@ -124,12 +124,13 @@ def unmasked(line):
 
 
 def split_lines(paths, scratch, n, seed, unmask=False):
-    """Writes n random non-empty lines of every .txt file under paths into scratch, one file
-    per line, named after the source file and line number."""
+    """Writes n random non-empty lines of every text, CSV or JSON-lines file under paths into
+    scratch, one file per line, named after the source file and line number."""
     rng = random.Random(seed)
     for root in paths:
         files = [root] if os.path.isfile(root) else [
-            os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if f.endswith(".txt")]
+            os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
+            if f.endswith((".txt", ".json", ".jsonl", ".tsv", ".csv")) and f != "SOURCE.txt"]
         for path in sorted(files):
             with open(path, encoding="utf-8", errors="replace") as fh:
                 lines = [(i, l.strip()) for i, l in enumerate(fh, 1) if l.strip()]
