@@ -95,13 +95,21 @@ def main() -> int:
     return 0
 
 
+# The files read under a directory: text, CSV and JSON lines, not a corpus's SOURCE.txt.
+TEXT_FILES = (".txt", ".json", ".jsonl", ".tsv", ".csv")
+
+
+def files_under(root):
+    """root itself if it is a file, else the text files below it, sorted."""
+    if os.path.isfile(root):
+        return [root]
+    return sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
+                  if f.endswith(TEXT_FILES) and f != "SOURCE.txt")
+
+
 def print_documents(paths, findings, n, seed):
     """Prints n random documents of the checked files whole, each followed by its findings."""
-    files = sorted(
-        os.path.join(d, f) for root in paths
-        for d, _, fs in ([(os.path.dirname(root), None, [os.path.basename(root)])]
-                         if os.path.isfile(root) else os.walk(root))
-        for f in fs)
+    files = [f for root in paths for f in files_under(root)]
     by_path = collections.defaultdict(list)
     for f in findings:
         by_path[f["path"]].append(f)
@@ -128,10 +136,7 @@ def split_lines(paths, scratch, n, seed, unmask=False):
     scratch, one file per line, named after the source file and line number."""
     rng = random.Random(seed)
     for root in paths:
-        files = [root] if os.path.isfile(root) else [
-            os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
-            if f.endswith((".txt", ".json", ".jsonl", ".tsv", ".csv")) and f != "SOURCE.txt"]
-        for path in sorted(files):
+        for path in files_under(root):
             with open(path, encoding="utf-8", errors="replace") as fh:
                 lines = [(i, l.strip()) for i, l in enumerate(fh, 1) if l.strip()]
             stem = os.path.relpath(path).replace(os.sep, "__").replace("..", "up")

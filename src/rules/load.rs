@@ -44,6 +44,21 @@ pub struct PackSource {
     pub examples: Examples,
 }
 
+impl PackSource {
+    /// A built-in pack, its examples blanked out when `examples` is `Skip`.
+    fn builtin(name: &str, text: &str, examples: Examples) -> PackSource {
+        PackSource {
+            name: name.to_string(),
+            text: match examples {
+                Examples::Keep => text.to_string(),
+                Examples::Skip => without_examples(text),
+            },
+            builtin: true,
+            examples,
+        }
+    }
+}
+
 /// Whether the built-in packs are loaded with their rules' examples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Examples {
@@ -163,15 +178,7 @@ pub fn load_rule_set(
     let mut sources = Vec::new();
     if builtin {
         for (name, text) in BUILTIN_PACKS {
-            sources.push(PackSource {
-                name: (*name).to_string(),
-                text: match examples {
-                    Examples::Keep => (*text).to_string(),
-                    Examples::Skip => without_examples(text),
-                },
-                builtin: true,
-                examples,
-            });
+            sources.push(PackSource::builtin(name, text, examples));
         }
     }
     for dir in pack_dirs {
@@ -837,12 +844,7 @@ mod tests {
             .iter()
             .find(|(name, _)| name.ends_with("sensitive.yaml"))
             .expect("the sensitive pack is built in");
-        let source = PackSource {
-            name: (*name).to_string(),
-            text: (*text).to_string(),
-            builtin: true,
-            examples: Examples::Skip,
-        };
+        let source = PackSource::builtin(name, text, Examples::Skip);
         let pack: PackFile = parse_yaml(&source, 0).expect("the pack parses");
         let short: Vec<&String> = pack.words["recovered"]
             .value
