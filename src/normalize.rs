@@ -314,6 +314,13 @@ impl Normalized {
                         prev_kept = Some('.');
                     }
                 }
+                Fold::Slash => {
+                    if !(prev_kept.is_some_and(is_han) && next.is_some_and(is_han)) {
+                        self.push("/", at, c.len_utf8());
+                        prev = Some(c);
+                        prev_kept = Some('/');
+                    }
+                }
                 Fold::Char(f) => {
                     self.push(f.encode_utf8(&mut buf), at, c.len_utf8());
                     prev = Some(c);
@@ -414,6 +421,9 @@ enum Fold {
     Noise,
     /// `.`: noise unless it is a decimal point.
     Dot,
+    /// `/`: noise between two Chinese characters (信/用卡, 代/开), content elsewhere (元/㎡,
+    /// 2025/01/01, and/or).
+    Slash,
     /// One character (often itself).
     Char(char),
     /// A Traditional character whose Simplified form depends on its neighbours (after width and
@@ -441,7 +451,7 @@ fn folds_to_digit(c: char, folder: &mut impl Folder) -> bool {
         None => c.is_ascii_digit(),
         Some(Fold::Char(f)) => f.is_ascii_digit(),
         Some(Fold::Many(s)) => s.starts_with(|f: char| f.is_ascii_digit()),
-        Some(Fold::Noise | Fold::Dot | Fold::Context(_)) => false,
+        Some(Fold::Noise | Fold::Dot | Fold::Slash | Fold::Context(_)) => false,
     }
 }
 
@@ -455,6 +465,9 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
     if opts.noise {
         if folded == ['.'] {
             return Fold::Dot;
+        }
+        if folded == ['/'] {
+            return Fold::Slash;
         }
         folded.retain(|&f| !is_noise(f));
     }
@@ -550,7 +563,7 @@ const ASCII_FOLDED: [bool; 128] = {
         t[c as usize] = true;
         c += 1;
     }
-    let noise = [b' ', b'\t', b'*', b'_', b'-', b'~', b'.'];
+    let noise = [b' ', b'\t', b'*', b'_', b'-', b'~', b'.', b'/'];
     let mut i = 0;
     while i < noise.len() {
         t[noise[i] as usize] = true;
@@ -654,6 +667,11 @@ fn needs_compat_fold(c: char) -> bool {
     !(c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c))
 }
 
+/// A Chinese character (CJK Unified Ideographs, Extension A, Compatibility Ideographs).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
 /// Evasion noise: characters people put between the characters of a banned phrase.
 /// Line breaks are not noise — a phrase never continues across lines.
 fn is_noise(c: char) -> bool {
@@ -701,6 +719,25 @@ mod tests {
         assert_eq!(norm("最\n佳"), "最\n佳");
         // A ticked box is what PC002 looks for, not noise.
         assert_eq!(norm("☑ 我已阅读"), "☑我已阅读");
+    }
+
+    #[test]
+    fn a_slash_is_noise_only_between_chinese_characters() {
+        assert_eq!(norm("信/用卡套/现"), "信用卡套现");
+        assert_eq!(norm("代／开發票"), "代开发票");
+        assert_eq!(norm("8888元/㎡"), "8888元/m2");
+        assert_eq!(norm("2025/01/01"), "2025/01/01");
+        assert_eq!(norm("买/8送1"), "买/8送1");
+        assert_eq!(norm("/开头"), "/开头");
+        // A dropped slash maps back: the match covers the original with its slash.
+        let text = "信/用卡套/现";
+        let n = Normalized::whole(text, NormOptions::ALL);
+        let at = n.text.find("用卡套").expect("found");
+        assert_eq!(
+            &text[n.original_range(text, at, at + "用卡套".len())],
+            "用卡套"
+        );
+        assert_eq!(&text[n.original_range(text, 0, n.text.len())], text);
     }
 
     #[test]
