@@ -830,6 +830,8 @@ fn walk_in_step(dfa: &DFA, hay: &[u8], owned: Range<usize>) -> Vec<aho_corasick:
     let common = lens.iter().copied().min().unwrap_or(0);
     let mut found: [Vec<aho_corasick::Match>; LANES] = Default::default();
     let mut states = [start; LANES];
+    // The states stay in registers only in a loop this small; the rare match is reported
+    // out of line (`report_matches` is cold).
     for i in 0..common {
         for k in 0..LANES {
             states[k] = dfa.next_state(No, states[k], hay[froms[k] + i]);
@@ -1217,11 +1219,11 @@ mod tests {
     fn walks_in_step_find_what_one_walk_finds() {
         let engine = builtin_engine();
         let dfa = engine.literals.dfa().expect("dfa builds");
-        // Literals everywhere, and one across each possible cut near the middle.
+        // Literals everywhere, and the longest one across each cut between lanes.
         let unit = "全网最低价，国家级最佳，第一品牌。";
         let mut text = unit.repeat(6_000);
-        // The longest literal across each cut between lanes, ending just after it, placed
-        // where the cut falls in the end text: its lane must start a whole literal back.
+        // Each ends just after its cut, placed where the cut falls in the end text: the lane
+        // that owns its end must start a whole literal back.
         let across = engine
             .literals
             .patterns
