@@ -421,8 +421,8 @@ enum Fold {
     Noise,
     /// `.`: noise unless it is a decimal point.
     Dot,
-    /// `/`: noise between two Chinese characters (信/用卡, 代/开), content elsewhere (元/㎡,
-    /// 2025/01/01, and/or).
+    /// `/` or `\`: noise between two Chinese characters (信/用卡, 通\话), content elsewhere
+    /// (元/㎡, 2025/01/01, and/or).
     Slash,
     /// One character (often itself).
     Char(char),
@@ -466,7 +466,7 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
         if folded == ['.'] {
             return Fold::Dot;
         }
-        if folded == ['/'] {
+        if folded == ['/'] || folded == ['\\'] {
             return Fold::Slash;
         }
         folded.retain(|&f| !is_noise(f));
@@ -563,7 +563,7 @@ const ASCII_FOLDED: [bool; 128] = {
         t[c as usize] = true;
         c += 1;
     }
-    let noise = [b' ', b'\t', b'*', b'_', b'-', b'~', b'.', b'/'];
+    let noise = [b' ', b'\t', b'*', b'_', b'-', b'~', b'.', b'/', b'\\'];
     let mut i = 0;
     while i < noise.len() {
         t[noise[i] as usize] = true;
@@ -725,6 +725,7 @@ mod tests {
     fn a_slash_is_noise_only_between_chinese_characters() {
         assert_eq!(norm("信/用卡套/现"), "信用卡套现");
         assert_eq!(norm("代／开發票"), "代开发票");
+        assert_eq!(norm("听到对方通\\话"), "听到对方通话");
         assert_eq!(norm("8888元/㎡"), "8888元/m2");
         assert_eq!(norm("2025/01/01"), "2025/01/01");
         assert_eq!(norm("买/8送1"), "买/8送1");
