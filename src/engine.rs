@@ -818,31 +818,31 @@ const WALK_LANES: usize = 6;
 /// that end in `owned`, in order.
 fn walk_in_step(dfa: &DFA, hay: &[u8], owned: Range<usize>) -> Vec<aho_corasick::Match> {
     use aho_corasick::Anchored::No;
-    const LANES: usize = WALK_LANES;
     let Ok(start) = dfa.start_state(No) else {
         return Vec::new();
     };
     let reach = dfa.max_pattern_len().saturating_sub(1);
     // Lane k owns bounds[k]..bounds[k + 1] and starts `reach` bytes before it.
-    let bounds: [usize; LANES + 1] = std::array::from_fn(|k| owned.start + owned.len() * k / LANES);
-    let froms: [usize; LANES] = std::array::from_fn(|k| bounds[k].saturating_sub(reach));
-    let lens: [usize; LANES] = std::array::from_fn(|k| bounds[k + 1] - froms[k]);
+    let bounds: [usize; WALK_LANES + 1] =
+        std::array::from_fn(|k| owned.start + owned.len() * k / WALK_LANES);
+    let froms: [usize; WALK_LANES] = std::array::from_fn(|k| bounds[k].saturating_sub(reach));
+    let lens: [usize; WALK_LANES] = std::array::from_fn(|k| bounds[k + 1] - froms[k]);
     let common = lens.iter().copied().min().unwrap_or(0);
-    let mut found: [Vec<aho_corasick::Match>; LANES] = Default::default();
-    let mut states = [start; LANES];
+    let mut found: [Vec<aho_corasick::Match>; WALK_LANES] = Default::default();
+    let mut states = [start; WALK_LANES];
     // The states stay in registers only in a loop this small; the rare match is reported
     // out of line (`report_matches` is cold).
     for i in 0..common {
-        for k in 0..LANES {
+        for k in 0..WALK_LANES {
             states[k] = dfa.next_state(No, states[k], hay[froms[k] + i]);
         }
-        for k in 0..LANES {
+        for k in 0..WALK_LANES {
             if dfa.is_special(states[k]) {
                 report_matches(dfa, states[k], froms[k] + i + 1, bounds[k], &mut found[k]);
             }
         }
     }
-    for k in 0..LANES {
+    for k in 0..WALK_LANES {
         let mut s = states[k];
         for i in common..lens[k] {
             s = dfa.next_state(No, s, hay[froms[k] + i]);
