@@ -196,38 +196,31 @@ pub struct Anchors {
 /// would only add a second entry for the same literal of the automaton.
 fn anchors_of(hir: &Hir) -> Option<Anchors> {
     let mut anchors = anchors_in(hir)?;
-    for a in &mut anchors.literals {
-        *a = Normalized::text_of(a, NormOptions::ALL);
+    anchors.literals = normalized_set(&anchors.literals)?;
+    Some(anchors)
+}
+
+/// A literal set normalized, sorted and deduplicated; `None` when empty or when a literal
+/// normalizes to a single byte (such a set would hold literals that are everywhere).
+fn normalized_set(literals: &[String]) -> Option<Vec<String>> {
+    let mut set: Vec<String> = literals
+        .iter()
+        .map(|l| Normalized::text_of(l, NormOptions::ALL))
+        .collect();
+    if set.is_empty() || set.iter().any(|l| l.len() < 2) {
+        return None;
     }
-    anchors.literals.retain(|a| a.len() >= 2);
-    anchors.literals.sort();
-    anchors.literals.dedup();
-    (!anchors.literals.is_empty()).then_some(anchors)
+    set.sort();
+    set.dedup();
+    Some(set)
 }
 
 /// Every match of `hir` contains one of the literals returned: its prefixes or suffixes, one
 /// set per branch of an alternation, or the set of one part of a concatenation.
 fn anchors_in(hir: &Hir) -> Option<Anchors> {
-    let extracted = |kind: ExtractKind| -> Option<Anchors> {
-        let starts = matches!(kind, ExtractKind::Prefix);
-        let seq = Extractor::new().kind(kind).extract(hir);
-        let literals = seq.literals()?;
-        if literals.is_empty() || literals.len() > 64 {
-            return None;
-        }
-        let strings = literals
-            .iter()
-            .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
-            .collect::<Option<Vec<String>>>()?;
-        // One CJK character, or two ASCII ones, at least: shorter ones are everywhere.
-        strings.iter().all(|s| s.len() >= 2).then_some(Anchors {
-            literals: strings,
-            starts,
-        })
-    };
     let whole = best(
-        extracted(ExtractKind::Prefix),
-        extracted(ExtractKind::Suffix),
+        extracted(hir, ExtractKind::Prefix),
+        extracted(hir, ExtractKind::Suffix),
     );
     let parts = match hir.kind() {
         HirKind::Capture(c) => anchors_in(&c.sub),
@@ -243,23 +236,53 @@ fn anchors_in(hir: &Hir) -> Option<Anchors> {
             }),
         // Any one part: every match contains a match of each part. Only the first part's
         // matches begin where the whole one does (a part with anchors matches something).
-        HirKind::Concat(parts) => parts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, part)| {
+        // Runs of parts too: the prefixes of the parts from one on, or the suffixes of those up
+        // to one, join neighbours (就提, 可提 in `(?:就|可)提`) where each part alone has only
+        // one common character.
+        HirKind::Concat(parts) => {
+            let each = parts.iter().enumerate().filter_map(|(i, part)| {
                 anchors_in(part).map(|a| Anchors {
                     starts: a.starts && i == 0,
                     ..a
                 })
-            })
-            .reduce(|a, b| best(Some(a), Some(b)).unwrap_or_default()),
+            });
+            let runs = (1..parts.len()).flat_map(|i| {
+                let from = Hir::concat(parts[i..].to_vec());
+                let to = Hir::concat(parts[..i].to_vec());
+                let from =
+                    extracted(&from, ExtractKind::Prefix).map(|a| Anchors { starts: false, ..a });
+                from.into_iter().chain(extracted(&to, ExtractKind::Suffix))
+            });
+            each.chain(runs)
+                .reduce(|a, b| best(Some(a), Some(b)).unwrap_or_default())
+        }
         _ => None,
     };
     best(whole, parts)
 }
 
-/// The more selective of two anchor sets: the one whose shortest literal is longer, then the
-/// one with fewer literals (a set is as common as its most common literal).
+/// The prefixes (or suffixes) of `hir` when they are few and none is a lone ASCII byte: every
+/// match begins (ends) with one of them.
+fn extracted(hir: &Hir, kind: ExtractKind) -> Option<Anchors> {
+    let starts = matches!(kind, ExtractKind::Prefix);
+    let seq = Extractor::new().kind(kind).extract(hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.len() > 64 {
+        return None;
+    }
+    let strings = literals
+        .iter()
+        .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+        .collect::<Option<Vec<String>>>()?;
+    // One CJK character, or two ASCII ones, at least: shorter ones are everywhere.
+    strings.iter().all(|s| s.len() >= 2).then_some(Anchors {
+        literals: strings,
+        starts,
+    })
+}
+
+/// The more selective of two anchor sets: the one whose shortest literal is longer (up to three
+/// characters), then the one with fewer literals (a set is as common as its most common literal).
 fn best(a: Option<Anchors>, b: Option<Anchors>) -> Option<Anchors> {
     let quality = |v: &Anchors| {
         let shortest = v
@@ -268,7 +291,8 @@ fn best(a: Option<Anchors>, b: Option<Anchors>) -> Option<Anchors> {
             .map(|s| s.chars().count())
             .min()
             .unwrap_or(0);
-        (shortest, std::cmp::Reverse(v.literals.len()))
+        // Three characters are rare enough: past them, fewer literals keep the automaton small.
+        (shortest.min(3), std::cmp::Reverse(v.literals.len()))
     };
     match (a, b) {
         (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
@@ -355,6 +379,16 @@ mod tests {
         assert_eq!(anchors("\\d+%"), None);
         // A part of a concatenation: every match holds the bracket.
         assert_eq!(anchors("(?m)^【[^】]{2,9}】").expect("anchored"), ["【"]);
+        // A run of parts: neighbours joined, where each part alone is one common character.
+        assert_eq!(
+            anchors("[0-9一二三四五六七八九十]{1,3}天(?:就|可)提(?:高|升)?[0-9]分")
+                .expect("anchored"),
+            ["天可提", "天就提"]
+        );
+        assert_eq!(
+            anchors("[0-9一二三四五六七八九十]{1,3}(?:小时|天)就[^。]{0,3}提").expect("anchored"),
+            ["天就", "小时就"]
+        );
     }
 
     #[test]
