@@ -487,7 +487,9 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
     match folded.as_slice() {
         [] => Fold::Noise,
         [f] if opts.traditional && f.len_utf8() == 3 => {
-            if CONTEXT_TRADITIONAL.contains(f) {
+            if let Ok(at) = JAPANESE_FORMS.binary_search_by_key(f, |&(j, _)| j) {
+                Fold::Char(JAPANESE_FORMS[at].1)
+            } else if CONTEXT_TRADITIONAL.contains(f) {
                 Fold::Context(*f)
             } else {
                 let s = fast2s::convert(&f.to_string());
@@ -505,6 +507,31 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
         many => Fold::Many(many.iter().collect::<String>().into()),
     }
 }
+
+/// Japanese forms of Chinese characters that evasive copy writes (代开髪票, 発票, 佰佳楽) and that
+/// fast2s, a Traditional-to-Simplified table, leaves as they are; sorted. None of them is written
+/// in Chinese text.
+const JAPANESE_FORMS: [(char, char); 19] = [
+    ('価', '价'),
+    ('図', '图'),
+    ('売', '卖'),
+    ('実', '实'),
+    ('対', '对'),
+    ('帰', '归'),
+    ('広', '广'),
+    ('応', '应'),
+    ('楽', '乐'),
+    ('歩', '步'),
+    ('済', '济'),
+    ('発', '发'),
+    ('経', '经'),
+    ('薬', '药'),
+    ('転', '转'),
+    ('銭', '钱'),
+    ('険', '险'),
+    ('隠', '隐'),
+    ('髪', '发'),
+];
 
 /// Traditional characters that fast2s converts by their neighbours (its exclusion and
 /// special-case tables).
@@ -708,6 +735,9 @@ mod tests {
         assert_eq!(norm("全網最低價"), "全网最低价");
         assert_eq!(norm("國家級配方"), "国家级配方");
         assert_eq!(norm("TOP1"), "top1");
+        // Japanese forms that evasive copy borrows fold as their Chinese characters do.
+        assert_eq!(norm("代开髪票，発票"), "代开发票,发票");
+        assert!(JAPANESE_FORMS.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]
