@@ -216,7 +216,8 @@ fn normalized_set(literals: &[String]) -> Option<Vec<String>> {
 }
 
 /// Every match of `hir` contains one of the literals returned: its prefixes or suffixes, one
-/// set per branch of an alternation, or the set of one part of a concatenation.
+/// set per branch of an alternation, or the set of one part, or of a run of parts, of a
+/// concatenation.
 fn anchors_in(hir: &Hir) -> Option<Anchors> {
     let whole = best(
         extracted(hir, ExtractKind::Prefix),
@@ -261,8 +262,8 @@ fn anchors_in(hir: &Hir) -> Option<Anchors> {
     best(whole, parts)
 }
 
-/// The prefixes (or suffixes) of `hir` when they are few and none is a lone ASCII byte: every
-/// match begins (ends) with one of them.
+/// The prefixes (or suffixes) of `hir` when they are at most 64 and each at least two bytes:
+/// every match begins (ends) with one of them.
 fn extracted(hir: &Hir, kind: ExtractKind) -> Option<Anchors> {
     let starts = matches!(kind, ExtractKind::Prefix);
     let seq = Extractor::new().kind(kind).extract(hir);
