@@ -193,26 +193,20 @@ pub struct Anchors {
 
 /// The anchors of `pattern`, when it has a small, selective set of them (`None` otherwise).
 /// Each literal is given normalized, as the text it is looked for in is: the form written
-/// would only add a second entry for the same literal of the automaton.
+/// would only add a second entry for the same literal of the automaton. A set with a literal
+/// that normalizes to a single byte is refused whole: dropping that literal alone would miss
+/// the matches that hold it.
 fn anchors_of(hir: &Hir) -> Option<Anchors> {
     let mut anchors = anchors_in(hir)?;
-    anchors.literals = normalized_set(&anchors.literals)?;
-    Some(anchors)
-}
-
-/// A literal set normalized, sorted and deduplicated; `None` when empty or when a literal
-/// normalizes to a single byte (such a set would hold literals that are everywhere).
-fn normalized_set(literals: &[String]) -> Option<Vec<String>> {
-    let mut set: Vec<String> = literals
-        .iter()
-        .map(|l| Normalized::text_of(l, NormOptions::ALL))
-        .collect();
-    if set.is_empty() || set.iter().any(|l| l.len() < 2) {
+    for a in &mut anchors.literals {
+        *a = Normalized::text_of(a, NormOptions::ALL);
+    }
+    if anchors.literals.iter().any(|a| a.len() < 2) {
         return None;
     }
-    set.sort();
-    set.dedup();
-    Some(set)
+    anchors.literals.sort();
+    anchors.literals.dedup();
+    Some(anchors)
 }
 
 /// Every match of `hir` contains one of the literals returned: its prefixes or suffixes, one
