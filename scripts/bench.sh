@@ -6,7 +6,8 @@
 # Builds a SIZE_MB (default 64) text corpus from the .txt/.csv/.json files under CORPUS_DIR
 # (e.g. ../shared/corpora) in a temporary directory — never in the repository — then times:
 #   hegui check --threads 1 --format json   vs   rg -j1 -F -c -f <(hegui rules --terms)
-# and both with all cores, plus hegui on a one-line file (start-up). Needs hyperfine and rg.
+# and both with all cores, plus hegui on a one-line file (start-up), then the peak memory of a
+# check of a 1 GB JSONL archive (ARCHIVE_MB). Needs hyperfine and rg.
 set -euo pipefail
 corpus=$(realpath "${1:?usage: scripts/bench.sh CORPUS_DIR [SIZE_MB]}")
 size_mb=${2:-64}
@@ -75,3 +76,38 @@ print(f"hegui/rg time ratio, one thread: {res['hegui -j1'] / res['rg -j1']:.2f}"
 print(f"hegui/rg time ratio, all cores:  {res['hegui'] / res['rg']:.2f}")
 print(f"hegui speed-up, all cores vs one: {res['hegui -j1'] / res['hegui']:.2f}x")
 PY
+
+# Peak memory on an archive: ARCHIVE_MB (default 1024) of JSON lines, the corpus's .jsonl and
+# JSON-lines files (spam mails, product copy) repeated, checked with all cores as an auditor
+# would. ARCHIVE_MB=0 skips it.
+archive_mb=${ARCHIVE_MB:-1024}
+if [ "$archive_mb" -gt 0 ]; then
+  archive=$work/archive-${archive_mb}mb.jsonl
+  if [ ! -s "$archive" ]; then
+    find "$corpus" -type f \( -name '*.jsonl' -o -name '*.json' \) | sort | while read -r f; do
+      [ "$(head -c 1 "$f")" = "{" ] && [ "$(head -n 2 "$f" | wc -l)" -ge 2 ] && echo "$f"
+    done > "$work/jsonl-list"
+    [ -s "$work/jsonl-list" ] || { echo "bench: no JSON-lines files under $corpus" >&2; exit 2; }
+    : > "$archive"
+    while [ "$(stat -c %s "$archive")" -lt $((archive_mb * 1024 * 1024)) ]; do
+      # sed adds the line break a file may lack at its end, so records never run together.
+      while read -r f; do sed -e '$a\' "$f" >> "$archive"; done < "$work/jsonl-list"
+    done
+  fi
+  python3 - "$hegui" "$archive" <<'PY'
+import os, re, resource, subprocess, sys, time
+hegui, archive = sys.argv[1], sys.argv[2]
+with open(archive + ".out", "w+b") as out:
+    started = time.monotonic()
+    subprocess.run([hegui, "check", "--format", "json", "--fail-on", "never", archive],
+                   stdout=out, check=False)
+    wall = time.monotonic() - started
+    # The summary closes the document.
+    out.seek(max(0, out.seek(0, 2) - 4096))
+    findings = re.findall(rb'"findings": (\d+)', out.read())[-1].decode()
+os.remove(archive + ".out")
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(f"\narchive: {os.path.getsize(archive) / 1048576:.0f} MiB of JSONL, all cores: "
+      f"{wall:.1f} s, {findings} findings, peak memory {peak_kb / 1024:.0f} MiB")
+PY
+fi

@@ -71,8 +71,9 @@ fn record_error(path: &str, line: usize, column: Option<usize>, message: String)
     e
 }
 
-/// How many bytes of records are read before the threads check them.
-const BATCH: usize = 4 << 20;
+/// How many bytes of records are read before the threads check them. A batch and its findings
+/// are held at once: 4 MB took a spam archive's peak memory 9 MB higher, for no more speed.
+const BATCH: usize = 1 << 20;
 
 /// One line of a JSONL archive: its number, where it starts in the stream, its bytes.
 struct Line {

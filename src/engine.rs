@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
-use aho_corasick::nfa::noncontiguous::NFA;
+use aho_corasick::nfa::{contiguous, noncontiguous::NFA};
 use aho_corasick::MatchKind;
 use regex_automata::meta::Regex;
 use regex_automata::Input;
@@ -60,9 +60,9 @@ struct RegexTarget {
     /// The index of the first regex of the same pattern (see `anchors::Part`).
     first_part: u32,
     pattern: String,
-    /// Compiled when first needed: a run over one short draft needs only a few.
+    /// Compiled when first needed (a run over one short draft needs only a few): for short
+    /// texts and for long ones (see `re_for`).
     compiled: OnceLock<Option<Regex>>,
-    /// An exception's or exemption's regex with every engine, for long texts (see `re_for`).
     compiled_full: OnceLock<Option<Regex>>,
     reach: Reach,
     /// The longest match in bytes, when bounded: how far around an anchor to search.
@@ -432,8 +432,8 @@ impl Engine {
                 let first_only = rt.role == Role::Required;
                 search_windows(rt, text, lines, &around, first_only, &mut matches);
             }
-            Role::Required => matches.extend(rt.re().find(text).map(|m| m.range())),
-            _ => matches.extend(rt.re().find_iter(text).map(|m| m.range())),
+            Role::Required => matches.extend(rt.re_for(text.len()).find(text).map(|m| m.range())),
+            _ => matches.extend(rt.re_for(text.len()).find_iter(text).map(|m| m.range())),
         }
         matches
     }
@@ -602,23 +602,25 @@ impl Engine {
 }
 
 impl RegexTarget {
-    /// The compiled regex. The pattern parsed when the pack loaded; one that is still too
-    /// large to compile matches nothing.
+    /// The regex for searches in short texts (a record, a message, a draft).
     fn re(&self) -> &Regex {
-        let small = matches!(self.role, Role::Exception | Role::Exempt);
-        Self::compiled(&self.compiled, &self.pattern, small)
+        self.re_for(0)
     }
 
-    /// The regex to search a text of `len` bytes with. Exceptions and exemptions run only in a
-    /// few bytes around a match, where the PikeVM alone is quick and skipping the DFAs' reverse
-    /// NFA halves the compile a short check waits for. Over a long text, though, the windows
-    /// add up (an exemption around each of 520 rankings took 24 ms of the 64 MB run), and the
-    /// full engine, with its lazy DFA and literal prefilter, pays back its compile.
+    /// The regex to search a text of `len` bytes with. The pattern parsed when the pack
+    /// loaded; one that is still too large to compile matches nothing.
+    ///
+    /// A short text is searched only a few bytes around each anchor, where the backtracker is
+    /// quick and needs no lazy DFA: their caches, one per regex and thread, took a 1 GB
+    /// archive of spam to 119 MB (56 MB without), and skipping the DFAs' reverse NFA halves
+    /// the compile a short check waits for. Over a long text the windows add up (an exemption
+    /// around each of 520 rankings took 24 ms of the 64 MB run), and the full engine, with
+    /// its lazy DFA, pays back its compile.
     fn re_for(&self, len: usize) -> &Regex {
-        if len >= LONG && matches!(self.role, Role::Exception | Role::Exempt) {
+        if len >= LONG {
             Self::compiled(&self.compiled_full, &self.pattern, false)
         } else {
-            self.re()
+            Self::compiled(&self.compiled, &self.pattern, true)
         }
     }
 
@@ -630,11 +632,12 @@ impl RegexTarget {
             // one-thread 16 MB check (callgrind, 2.63 → 2.52 billion instructions).
             let mut config = Regex::config().auto_prefilter(false);
             if small {
+                // The backtracker for the short windows, the PikeVM where it would need too
+                // much memory.
                 config = config
                     .hybrid(false)
                     .dfa(false)
                     .onepass(false)
-                    .backtrack(false)
                     .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit);
             }
             Regex::builder().configure(config).build(pattern).ok()
@@ -667,6 +670,10 @@ struct Literals {
     direct_bytes: AtomicUsize,
     /// Quick to build, for short texts.
     nfa: OnceLock<Option<NFA>>,
+    /// The NFA laid out in one block, for the many short texts of an archive: its search
+    /// took 20% of a spam archive's check where the NFA's took 29%, and the DFA would cost
+    /// 29 MB.
+    compact: OnceLock<Option<contiguous::NFA>>,
     /// Fastest to search, built the first time a long text is scanned.
     dfa: OnceLock<Option<DFA>>,
 }
@@ -678,6 +685,7 @@ impl Literals {
             by_first_char: OnceLock::new(),
             direct_bytes: AtomicUsize::new(0),
             nfa: OnceLock::new(),
+            compact: OnceLock::new(),
             dfa: OnceLock::new(),
         }
     }
@@ -696,7 +704,7 @@ impl Literals {
                 .direct_bytes
                 .fetch_add(text.len().max(DIRECT_MIN), Ordering::Relaxed)
                 < DIRECT_BUDGET;
-        let nfa = if direct { None } else { self.nfa() };
+        let nfa = if direct { None } else { self.compact() };
         match nfa {
             Some(nfa) => overlapping_matches(nfa, text),
             // An automaton that failed to build (too many states) leaves this way too.
@@ -745,6 +753,16 @@ impl Literals {
                 aho_corasick::nfa::noncontiguous::Builder::new()
                     .match_kind(MatchKind::Standard)
                     .build(&self.patterns)
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    fn compact(&self) -> Option<&contiguous::NFA> {
+        self.compact
+            .get_or_init(|| {
+                contiguous::Builder::new()
+                    .build_from_noncontiguous(self.nfa()?)
                     .ok()
             })
             .as_ref()
