@@ -511,10 +511,11 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
 /// Japanese forms of Chinese characters that evasive copy writes (代开髪票, 発票, 佰佳楽) and that
 /// fast2s, a Traditional-to-Simplified table, leaves as they are; sorted. None of them is written
 /// in Chinese text.
-const JAPANESE_FORMS: [(char, char); 19] = [
+const JAPANESE_FORMS: [(char, char); 20] = [
     ('価', '价'),
     ('図', '图'),
     ('売', '卖'),
+    ('娯', '娱'),
     ('実', '实'),
     ('対', '对'),
     ('帰', '归'),
