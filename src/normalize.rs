@@ -508,10 +508,10 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
     }
 }
 
-/// Japanese forms of Chinese characters that evasive copy writes (代开髪票, 発票, 佰佳楽) and that
-/// fast2s, a Traditional-to-Simplified table, leaves as they are; sorted. None of them is written
-/// in Chinese text.
-const JAPANESE_FORMS: [(char, char); 20] = [
+/// Japanese and variant forms of Chinese characters that evasive copy writes (代开髪票, 発票,
+/// 佰佳楽, 眞人, 現釒 for 现金) and that fast2s, a Traditional-to-Simplified table, leaves as they
+/// are; sorted. None of them is written in Chinese text.
+const JAPANESE_FORMS: [(char, char); 22] = [
     ('価', '价'),
     ('図', '图'),
     ('売', '卖'),
@@ -525,9 +525,11 @@ const JAPANESE_FORMS: [(char, char); 20] = [
     ('歩', '步'),
     ('済', '济'),
     ('発', '发'),
+    ('眞', '真'),
     ('経', '经'),
     ('薬', '药'),
     ('転', '转'),
+    ('釒', '金'),
     ('銭', '钱'),
     ('険', '险'),
     ('隠', '隐'),
