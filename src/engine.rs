@@ -432,8 +432,8 @@ impl Engine {
                 let first_only = rt.role == Role::Required;
                 search_windows(rt, text, lines, &around, first_only, &mut matches);
             }
-            Role::Required => matches.extend(rt.re_for(text.len()).find(text).map(|m| m.range())),
-            _ => matches.extend(rt.re_for(text.len()).find_iter(text).map(|m| m.range())),
+            Role::Required => matches.extend(rt.re_whole(text.len()).find(text).map(|m| m.range())),
+            _ => matches.extend(rt.re_whole(text.len()).find_iter(text).map(|m| m.range())),
         }
         matches
     }
@@ -611,13 +611,24 @@ impl RegexTarget {
     /// loaded; one that is still too large to compile matches nothing.
     ///
     /// A short text is searched only a few bytes around each anchor, where the backtracker is
-    /// quick and needs no lazy DFA: their caches, one per regex and thread, took a 1 GB
-    /// archive of spam to 119 MB (56 MB without), and skipping the DFAs' reverse NFA halves
-    /// the compile a short check waits for. Over a long text the windows add up (an exemption
-    /// around each of 520 rankings took 24 ms of the 64 MB run), and the full engine, with
-    /// its lazy DFA, pays back its compile.
+    /// quick and needs no lazy DFA: their caches, one per regex and thread, took two threads'
+    /// peak memory on 120 MB of spam-mail JSONL from 71 to 119 MB, and skipping the DFAs'
+    /// reverse NFA halves the compile a short check waits for. Over a long text the windows
+    /// add up (an exemption around each of 520 rankings took 24 ms of the 64 MB run), and the
+    /// full engine, with its lazy DFA, pays back its compile.
     fn re_for(&self, len: usize) -> &Regex {
-        if len >= LONG {
+        self.re_with(len >= LONG)
+    }
+
+    /// The regex to search the whole of a text of `len` bytes with (a user's pattern without
+    /// anchors): there is no window to keep the backtracker or the PikeVM on a few bytes, so
+    /// any text but a short one gets the full engine.
+    fn re_whole(&self, len: usize) -> &Regex {
+        self.re_with(len >= WHOLE_TEXT)
+    }
+
+    fn re_with(&self, full: bool) -> &Regex {
+        if full {
             Self::compiled(&self.compiled_full, &self.pattern, false)
         } else {
             Self::compiled(&self.compiled, &self.pattern, true)
@@ -650,6 +661,9 @@ impl RegexTarget {
 
 /// A text at least this long is searched with the DFA.
 pub(crate) const LONG: usize = 256 * 1024;
+
+/// A regex without anchors searches a text at least this long with the full engine.
+const WHOLE_TEXT: usize = 16 * 1024;
 
 /// Texts shorter than this are searched without the automaton until it is built...
 const DIRECT_TEXT: usize = 4 * 1024;
