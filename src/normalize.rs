@@ -511,8 +511,9 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
 /// Japanese and variant forms of Chinese characters that evasive copy writes (代开髪票, 発票,
 /// 佰佳楽, 眞人, 現釒 for 现金) and that fast2s, a Traditional-to-Simplified table, leaves as they
 /// are; sorted. None of them is written in Chinese text.
-const JAPANESE_FORMS: [(char, char); 22] = [
+const JAPANESE_FORMS: [(char, char); 23] = [
     ('価', '价'),
+    ('効', '效'),
     ('図', '图'),
     ('売', '卖'),
     ('娯', '娱'),
