@@ -60,9 +60,10 @@ struct RegexTarget {
     /// The index of the first regex of the same pattern (see `anchors::Part`).
     first_part: u32,
     pattern: String,
-    /// Compiled when first needed (a run over one short draft needs only a few): for short
-    /// texts and for long ones (see `re_for`).
+    /// Compiled when first needed (a run over one short draft needs only a few), in two
+    /// forms (see `re_for`): without the lazy DFA, for short texts...
     compiled: OnceLock<Option<Regex>>,
+    /// ...and with every engine, for long ones.
     compiled_full: OnceLock<Option<Regex>>,
     reach: Reach,
     /// The longest match in bytes, when bounded: how far around an anchor to search.
@@ -604,7 +605,7 @@ impl Engine {
 impl RegexTarget {
     /// The regex for searches in short texts (a record, a message, a draft).
     fn re(&self) -> &Regex {
-        self.re_for(0)
+        self.re_with(false)
     }
 
     /// The regex to search a text of `len` bytes with. The pattern parsed when the pack
@@ -682,7 +683,7 @@ struct Literals {
     by_first_char: OnceLock<Vec<(char, u32)>>,
     /// Bytes searched literal by literal, toward `DIRECT_BUDGET`.
     direct_bytes: AtomicUsize,
-    /// Quick to build, for short texts.
+    /// Quick to build; the other two automatons are made from it.
     nfa: OnceLock<Option<NFA>>,
     /// The NFA laid out in one block, for the many short texts of an archive: its search
     /// took 20% of a spam archive's check where the NFA's took 29%, and the DFA would cost

@@ -487,8 +487,8 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
     match folded.as_slice() {
         [] => Fold::Noise,
         [f] if opts.traditional && f.len_utf8() == 3 => {
-            if let Ok(at) = JAPANESE_FORMS.binary_search_by_key(f, |&(j, _)| j) {
-                Fold::Char(JAPANESE_FORMS[at].1)
+            if let Ok(at) = EVASIVE_FORMS.binary_search_by_key(f, |&(j, _)| j) {
+                Fold::Char(EVASIVE_FORMS[at].1)
             } else if CONTEXT_TRADITIONAL.contains(f) {
                 Fold::Context(*f)
             } else {
@@ -511,7 +511,7 @@ fn fold_char(c: char, opts: NormOptions) -> Fold {
 /// Japanese and variant forms of Chinese characters that evasive copy writes (代开髪票, 発票,
 /// 佰佳楽, 眞人, 現釒 for 现金) and that fast2s, a Traditional-to-Simplified table, leaves as they
 /// are; sorted. None of them is written in Chinese text.
-const JAPANESE_FORMS: [(char, char); 23] = [
+const EVASIVE_FORMS: [(char, char); 23] = [
     ('価', '价'),
     ('効', '效'),
     ('図', '图'),
@@ -741,7 +741,7 @@ mod tests {
         assert_eq!(norm("TOP1"), "top1");
         // Japanese forms that evasive copy borrows fold as their Chinese characters do.
         assert_eq!(norm("代开髪票，発票"), "代开发票,发票");
-        assert!(JAPANESE_FORMS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(EVASIVE_FORMS.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]
