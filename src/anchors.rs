@@ -286,8 +286,11 @@ fn best(a: Option<Anchors>, b: Option<Anchors>) -> Option<Anchors> {
             .map(|s| s.chars().count())
             .min()
             .unwrap_or(0);
+        // At a tie, Chinese: two ASCII characters (the 00 of a stock code) are far commoner
+        // than two Chinese ones.
+        let chinese = v.literals.iter().all(|s| s.len() > s.chars().count());
         // Three characters are rare enough: past them, fewer literals keep the automaton small.
-        (shortest.min(3), std::cmp::Reverse(v.literals.len()))
+        (shortest.min(3), std::cmp::Reverse(v.literals.len()), chinese)
     };
     match (a, b) {
         (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
