@@ -290,7 +290,11 @@ fn best(a: Option<Anchors>, b: Option<Anchors>) -> Option<Anchors> {
         // than two Chinese ones.
         let chinese = v.literals.iter().all(|s| s.len() > s.chars().count());
         // Three characters are rare enough: past them, fewer literals keep the automaton small.
-        (shortest.min(3), std::cmp::Reverse(v.literals.len()), chinese)
+        (
+            shortest.min(3),
+            std::cmp::Reverse(v.literals.len()),
+            chinese,
+        )
     };
     match (a, b) {
         (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
