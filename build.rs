@@ -58,8 +58,14 @@ fn main() {
             };
             let _ = writeln!(
                 out,
-                "        ({:?}, &{literals:?}, {starts}, {:?}),",
-                part.source, part.max_len
+                "        ({:?}, &{literals:?}, {starts}, {:?}, &[{}]),",
+                part.source,
+                part.max_len,
+                part.companions
+                    .iter()
+                    .map(|set| format!("&{set:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         out.push_str("    ]),\n");

@@ -25,14 +25,24 @@ pub struct Part {
     pub anchors: Option<Anchors>,
     /// The longest match in bytes, when bounded.
     pub max_len: Option<usize>,
+    /// Other sets of literals every match contains, apart from the anchors: an anchor without
+    /// an occurrence of each set within the longest match is no place to search.
+    pub companions: Vec<Vec<String>>,
 }
 
 impl Part {
     fn of(source: &str, hir: &Hir) -> Part {
+        let anchors = anchors_of(hir);
+        let max_len = hir.properties().maximum_len();
+        let companions = match (&anchors, max_len) {
+            (Some(a), Some(_)) => companions_of(hir, &a.literals),
+            _ => Vec::new(),
+        };
         Part {
             source: source.to_string(),
-            anchors: anchors_of(hir),
-            max_len: hir.properties().maximum_len(),
+            anchors,
+            max_len,
+            companions,
         }
     }
 }
@@ -207,6 +217,48 @@ fn anchors_of(hir: &Hir) -> Option<Anchors> {
     anchors.literals.sort();
     anchors.literals.dedup();
     Some(anchors)
+}
+
+/// How many sets of companions a part may have.
+const COMPANION_SETS: usize = 2;
+
+/// The best sets of literals of parts of `hir`'s concatenation that have none in common with
+/// `anchors` or with each other (neither holds the other): every match holds one of each set,
+/// mostly apart.
+fn companions_of(hir: &Hir, anchors: &[String]) -> Vec<Vec<String>> {
+    let parts = match hir.kind() {
+        HirKind::Capture(c) => return companions_of(&c.sub, anchors),
+        HirKind::Concat(parts) => parts,
+        _ => return Vec::new(),
+    };
+    let apart = |set: &Anchors, others: &[String]| {
+        set.literals.iter().all(|l| {
+            others
+                .iter()
+                .all(|a| !a.contains(l.as_str()) && !l.contains(a.as_str()))
+        })
+    };
+    let mut candidates: Vec<Anchors> = parts
+        .iter()
+        .filter_map(anchors_of)
+        // One character (个, 万, 买) is too common: its occurrences would cost more to list
+        // than the searches they save.
+        .filter(|set| set.literals.iter().all(|l| l.chars().count() >= 2))
+        .filter(|set| apart(set, anchors))
+        .collect();
+    let mut chosen: Vec<Vec<String>> = Vec::new();
+    while chosen.len() < COMPANION_SETS {
+        let Some(next) = candidates
+            .iter()
+            .cloned()
+            .reduce(|a, b| best(Some(a), Some(b)).unwrap_or_default())
+        else {
+            break;
+        };
+        candidates.retain(|c| apart(c, &next.literals));
+        chosen.push(next.literals);
+    }
+    chosen
 }
 
 /// Every match of `hir` contains one of the literals returned: its prefixes or suffixes, one
@@ -391,6 +443,32 @@ mod tests {
             anchors("[0-9一二三四五六七八九十]{1,3}(?:小时|天)就[^。]{0,3}提").expect("anchored"),
             ["天就", "小时就"]
         );
+    }
+
+    #[test]
+    fn companions_are_other_parts_literals_of_two_characters_or_more() {
+        let companions = |p: &str| {
+            let parts = parts_of(p).expect("valid");
+            assert_eq!(parts.len(), 1);
+            parts[0].companions.clone()
+        };
+        // The anchors are 每天净赚…; 投资/投入 go with them, 投 alone would be too common.
+        let part =
+            &parts_of("(?:投资|投入)[0-9]{1,6}元[^。]{0,9}?每天(?:净赚|能赚)").expect("valid")[0];
+        let anchors = part.anchors.clone().expect("anchored").literals;
+        assert_eq!(anchors, ["每天净赚", "每天能赚"]);
+        assert_eq!(part.companions, [["投入", "投资"]]);
+        assert_eq!(
+            companions("投[0-9]{1,6}元[^。]{0,9}?每天(?:净赚|能赚)"),
+            Vec::<Vec<String>>::new()
+        );
+        // Two sets at most (the first at a tie), none holding another set's literal or an anchor.
+        assert_eq!(
+            companions("代理[^。]{0,9}?每月[^。]{0,9}?分红[^。]{0,9}?保底收益"),
+            [["代理"], ["每月"]]
+        );
+        // Unbounded: there is no window to look for them in.
+        assert_eq!(companions("代理[^。]*每月分红"), Vec::<Vec<String>>::new());
     }
 
     #[test]

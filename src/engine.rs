@@ -39,6 +39,9 @@ enum Role {
     /// A literal that every match of a regex contains (item: which regex): the regex only
     /// runs around where one occurs.
     Anchor,
+    /// A literal of a second set that every match of some regexes contains (item: which set):
+    /// an anchor of theirs with none near is passed over.
+    Companion,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +71,8 @@ struct RegexTarget {
     reach: Reach,
     /// The longest match in bytes, when bounded: how far around an anchor to search.
     max_len: Option<usize>,
+    /// Its sets of companions (see `anchors::Part`).
+    companions: Vec<u32>,
 }
 
 /// Where a regex is searched.
@@ -124,6 +129,8 @@ pub struct Engine {
     everywhere: Vec<usize>,
     /// Per rule, when its pack turns normalization steps off: its terms normalized that way.
     pack_terms: Vec<Option<Vec<String>>>,
+    /// How many distinct sets of companions the regexes have.
+    companion_sets: usize,
 }
 
 impl Engine {
@@ -188,6 +195,7 @@ impl Engine {
             patterns,
             targets,
             regexes,
+            companion_sets,
             ..
         } = b;
         let everywhere = (0..regexes.len())
@@ -200,6 +208,7 @@ impl Engine {
             targets,
             regexes,
             pack_terms,
+            companion_sets: companion_sets.len(),
         }
     }
 
@@ -229,11 +238,16 @@ impl Engine {
         let text = norm.text.as_str();
         let mut found: Vec<Occurrence> = Vec::new();
         // Where each anchored regex's literals occur (regex index, normalized offset).
-        let mut anchor_hits: Vec<(u32, usize)> = Vec::new();
+        let mut gate = Gate::new(self.companion_sets, text.len());
         for m in self.literals.find(text) {
             for t in &self.targets[m.pattern().as_usize()] {
                 if t.role == Role::Anchor {
-                    anchor_hits.push((t.item, m.start()));
+                    let rt = &self.regexes[t.item as usize];
+                    gate.anchor(t.item, m.start(), &rt.companions, rt.max_len);
+                    continue;
+                }
+                if t.role == Role::Companion {
+                    gate.companion(t.item, m.end());
                     continue;
                 }
                 if (t.bound_start || t.bound_end)
@@ -254,7 +268,7 @@ impl Engine {
                 });
             }
         }
-        anchor_hits.sort_unstable();
+        let anchor_hits = gate.passed();
         // Regexes that find a rule's matches or triggers run first; those that only qualify
         // them (exceptions, exemptions, required statements) run only for rules that fired.
         let mut live = vec![false; self.rules.rules.len()];
@@ -1040,6 +1054,80 @@ fn search_from(
     }
 }
 
+/// Texts shorter than this are searched around every anchor: checking companions would cost
+/// more than the few searches it saves.
+const GATED: usize = 16 * 1024;
+
+/// Lets through, as the automaton reports them (by end), the anchor occurrences that have an
+/// occurrence of each of their regex's sets of companions within its longest match, before or
+/// after: only around those can it match.
+struct Gate {
+    /// Anchor occurrences (regex, start), and how many of their sets have none near yet.
+    hits: Vec<(u32, usize)>,
+    missing: Vec<u8>,
+    /// Per companion set, where its last occurrence ended...
+    last: Vec<Option<usize>>,
+    /// ...and the anchors still waiting for one: index into `hits`, and how far on it may end.
+    waiting: Vec<Vec<(u32, usize)>>,
+    gated: bool,
+}
+
+impl Gate {
+    fn new(sets: usize, len: usize) -> Gate {
+        let gated = len >= GATED && sets > 0;
+        let sets = if gated { sets } else { 0 };
+        Gate {
+            hits: Vec::new(),
+            missing: Vec::new(),
+            last: vec![None; sets],
+            waiting: vec![Vec::new(); sets],
+            gated,
+        }
+    }
+
+    /// An anchor of `regex`, whose longest match is `len`, begins at `at`.
+    fn anchor(&mut self, regex: u32, at: usize, sets: &[u32], len: Option<usize>) {
+        let index = self.hits.len() as u32;
+        self.hits.push((regex, at));
+        let mut missing = 0;
+        if let (true, Some(len)) = (self.gated, len) {
+            for &set in sets {
+                if self.last[set as usize].is_none_or(|end| end + len < at) {
+                    self.waiting[set as usize].push((index, at + len));
+                    missing += 1;
+                }
+            }
+        }
+        self.missing.push(missing);
+    }
+
+    /// An occurrence of companion set `set` ends at `end`: it is near every anchor waiting that
+    /// it does not end too far on from; the others are too far back for any later one too.
+    fn companion(&mut self, set: u32, end: usize) {
+        if !self.gated {
+            return;
+        }
+        self.last[set as usize] = Some(end);
+        for (index, reach) in self.waiting[set as usize].drain(..) {
+            if end <= reach {
+                self.missing[index as usize] -= 1;
+            }
+        }
+    }
+
+    /// The anchor occurrences let through, sorted.
+    fn passed(self) -> Vec<(u32, usize)> {
+        let mut hits: Vec<(u32, usize)> = self
+            .hits
+            .into_iter()
+            .zip(self.missing)
+            .filter_map(|(hit, missing)| (missing == 0).then_some(hit))
+            .collect();
+        hits.sort_unstable();
+        hits
+    }
+}
+
 /// Windows this close on one line are searched together.
 const NEAR: usize = 256;
 
@@ -1057,6 +1145,8 @@ struct Builder {
     pattern_ids: HashMap<String, usize>,
     targets: Vec<Vec<Target>>,
     regexes: Vec<RegexTarget>,
+    /// Each distinct set of companions, numbered: regexes of one word list share theirs.
+    companion_sets: HashMap<Vec<String>, u32>,
 }
 
 impl Builder {
@@ -1073,8 +1163,8 @@ impl Builder {
             return;
         }
         let bound_start =
-            role != Role::Anchor && norm.starts_with(|c: char| c.is_ascii_alphanumeric());
-        let bound_end = role != Role::Anchor && norm.ends_with(|c: char| c.is_ascii_alphanumeric());
+            role < Role::Anchor && norm.starts_with(|c: char| c.is_ascii_alphanumeric());
+        let bound_end = role < Role::Anchor && norm.ends_with(|c: char| c.is_ascii_alphanumeric());
         let id = match self.pattern_ids.get(norm) {
             Some(&id) => id,
             None => {
@@ -1099,10 +1189,21 @@ impl Builder {
         let first_part = self.regexes.len() as u32;
         for part in &pattern.parts {
             let index = self.regexes.len() as u32;
+            let mut companions = Vec::new();
             let reach = match &part.anchors {
                 Some(set) => {
                     for a in &set.literals {
                         self.normalized_literal(a, rule, Role::Anchor, index);
+                    }
+                    for literals in &part.companions {
+                        let next = self.companion_sets.len() as u32;
+                        let set = *self.companion_sets.entry(literals.clone()).or_insert(next);
+                        if set == next {
+                            for c in literals {
+                                self.normalized_literal(c, rule, Role::Companion, set);
+                            }
+                        }
+                        companions.push(set);
                     }
                     Reach::of_anchors(set.starts)
                 }
@@ -1118,6 +1219,7 @@ impl Builder {
                 compiled_full: OnceLock::new(),
                 reach,
                 max_len: part.max_len,
+                companions,
             });
         }
     }
@@ -1202,6 +1304,7 @@ mod tests {
                 .expect("valid")
                 .properties()
                 .maximum_len(),
+            companions: Vec::new(),
         }
     }
 
@@ -1334,6 +1437,58 @@ mod tests {
         let pooled = pool.install(|| engine.scan(&text, std::slice::from_ref(&whole)));
         assert!(alone.len() > 1_000, "{} hits", alone.len());
         assert_eq!(pooled, alone);
+    }
+
+    #[test]
+    fn anchors_without_companions_near_are_passed_over_and_nothing_is_lost() {
+        let mut engine = builtin_engine();
+        // Every example of every rule, one a line, among filler that holds companions and
+        // anchors apart: a long text is gated.
+        let examples: Vec<&str> = engine
+            .rules
+            .rules
+            .iter()
+            .flat_map(|r| r.bad.iter().chain(&r.good).chain(&r.exempt_examples))
+            .map(|e| e.text.as_str())
+            .collect();
+        let mut text = String::new();
+        for (i, example) in examples.iter().enumerate() {
+            text.push_str(example);
+            text.push('\n');
+            if i % 7 == 0 {
+                text.push_str("投资需谨慎。没有。推荐给朋友，这款很好用。\n");
+            }
+        }
+        assert!(text.len() >= GATED, "{} bytes", text.len());
+        let whole = 0..text.len();
+        let gated = engine.scan(&text, std::slice::from_ref(&whole));
+        let gate = Gate::new(engine.companion_sets, text.len());
+        assert!(gate.gated);
+        // The same engine, every anchor searched around.
+        engine.companion_sets = 0;
+        let all = engine.scan(&text, std::slice::from_ref(&whole));
+        assert!(gated.len() > 500, "{} hits", gated.len());
+        assert_eq!(gated, all);
+    }
+
+    #[test]
+    fn the_gate_passes_anchors_with_each_companion_set_near_on_either_side() {
+        let mut gate = Gate::new(2, GATED);
+        gate.companion(0, 95);
+        // Set 0 ended 5 before; set 1 comes 15 after, within 20.
+        gate.anchor(7, 100, &[0, 1], Some(20));
+        // Only set 0 near: set 1 comes too late for it.
+        gate.anchor(8, 100, &[0, 1], Some(10));
+        // No companions: always searched.
+        gate.anchor(9, 100, &[], Some(10));
+        gate.companion(1, 115);
+        // Both sets far back.
+        gate.anchor(7, 200, &[0, 1], Some(20));
+        assert_eq!(gate.passed(), [(7, 100), (9, 100)]);
+        // A short text is searched around every anchor.
+        let mut gate = Gate::new(2, GATED - 1);
+        gate.anchor(7, 100, &[0, 1], Some(20));
+        assert_eq!(gate.passed(), [(7, 100)]);
     }
 
     #[test]

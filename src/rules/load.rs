@@ -774,10 +774,17 @@ impl RuleCx<'_> {
 }
 
 /// A built-in pattern's parts as `build.rs` worked them out.
-type PreparedPart = (&'static str, &'static [&'static str], bool, Option<usize>);
+type PreparedPart = (
+    &'static str,
+    &'static [&'static str],
+    bool,
+    Option<usize>,
+    &'static [&'static [&'static str]],
+);
 
 /// The built-in packs' patterns with their parts, worked out by `build.rs`: each part is
-/// `(regex, anchors, every match begins with an anchor, longest match)`; sorted by pattern.
+/// `(regex, anchors, every match begins with an anchor, longest match, companions)`; sorted by
+/// pattern.
 /// A pattern found here parsed when hegui was built.
 static PREPARED: &[(&str, &[PreparedPart])] =
     include!(concat!(env!("OUT_DIR"), "/prepared_patterns.rs"));
@@ -787,13 +794,17 @@ fn prepared(pattern: &str) -> Option<Vec<Part>> {
     let parts = PREPARED[at]
         .1
         .iter()
-        .map(|&(source, literals, starts, max_len)| Part {
+        .map(|&(source, literals, starts, max_len, companions)| Part {
             source: source.to_string(),
             anchors: (!literals.is_empty()).then(|| Anchors {
                 literals: literals.iter().map(|l| l.to_string()).collect(),
                 starts,
             }),
             max_len,
+            companions: companions
+                .iter()
+                .map(|set| set.iter().map(|l| l.to_string()).collect())
+                .collect(),
         });
     Some(parts.collect())
 }
