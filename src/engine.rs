@@ -724,7 +724,7 @@ impl Literals {
     fn find<'a>(&'a self, text: &'a str) -> Box<dyn Iterator<Item = aho_corasick::Match> + 'a> {
         if text.len() >= LONG {
             if let Some(dfa) = self.dfa() {
-                return Box::new(dfa_matches(dfa, text.as_bytes()).into_iter());
+                return Box::new(in_order(dfa, dfa_matches(dfa, text.as_bytes())));
             }
         }
         let direct = self.nfa.get().is_none()
@@ -836,22 +836,51 @@ fn overlapping_matches<'a>(
 /// Every occurrence of every literal in a long text, overlaps included, in the order the
 /// crate's overlapping search reports them (by end, then as the state lists them).
 #[inline(never)]
-fn dfa_matches(dfa: &DFA, hay: &[u8]) -> Vec<aho_corasick::Match> {
+fn dfa_matches(dfa: &DFA, hay: &[u8]) -> Vec<LaneMatches> {
     // In a pool, a long text is cut into pieces that idle threads take: the last file of a
     // run no longer keeps one core busy while the other waits.
-    if !split_among_threads(hay.len()) {
-        return walk_in_step(dfa, hay, 0..hay.len());
+    let (piece, parallel) = if split_among_threads(hay.len()) {
+        (PIECE, true)
+    } else {
+        (MAX_WALK, false)
+    };
+    let pieces = (0..hay.len())
+        .step_by(piece)
+        .map(|from| from..(from + piece).min(hay.len()));
+    if !parallel {
+        return pieces
+            .flat_map(|owned| walk_in_step(dfa, hay, owned))
+            .collect();
     }
     use rayon::prelude::*;
-    let pieces: Vec<Range<usize>> = (0..hay.len())
-        .step_by(PIECE)
-        .map(|from| from..(from + PIECE).min(hay.len()))
-        .collect();
-    let found: Vec<Vec<aho_corasick::Match>> = pieces
+    let pieces: Vec<Range<usize>> = pieces.collect();
+    let found: Vec<[LaneMatches; WALK_LANES]> = pieces
         .into_par_iter()
         .map(|owned| walk_in_step(dfa, hay, owned))
         .collect();
-    found.concat()
+    found.into_iter().flatten().collect()
+}
+
+/// The most bytes one walk takes: a lane's offsets fit in 32 bits.
+const MAX_WALK: usize = 1 << 30;
+
+/// The matches a lane found, each a literal and where it ends, counted from `base`: a third
+/// of the size of the crate's `Match`, and they are many (two million in the 64 MB bench).
+#[derive(Default)]
+struct LaneMatches {
+    base: usize,
+    found: Vec<(u32, u32)>,
+}
+
+/// The lanes' matches, in order, as the crate's `Match`es.
+fn in_order(dfa: &DFA, lanes: Vec<LaneMatches>) -> impl Iterator<Item = aho_corasick::Match> + '_ {
+    lanes.into_iter().flat_map(move |lane| {
+        lane.found.into_iter().map(move |(pattern, end)| {
+            let pattern = aho_corasick::PatternID::new_unchecked(pattern as usize);
+            let end = lane.base + end as usize;
+            aho_corasick::Match::new(pattern, end - dfa.pattern_len(pattern)..end)
+        })
+    })
 }
 
 /// Lanes walked in step by [`walk_in_step`]; six measured best (64 MB, one thread: the walk
@@ -862,11 +891,12 @@ const WALK_LANES: usize = 6;
 /// range is cut into lanes walked in step: independent chains of lookups keep the memory busy.
 /// Each lane starts `max_pattern_len - 1` bytes before its part, so that a literal ending in
 /// it is seen whole, and reports only the matches that end in its part. Gives the matches
-/// that end in `owned`, in order.
-fn walk_in_step(dfa: &DFA, hay: &[u8], owned: Range<usize>) -> Vec<aho_corasick::Match> {
+/// that end in `owned` (at most `MAX_WALK` bytes), lane by lane, in order.
+fn walk_in_step(dfa: &DFA, hay: &[u8], owned: Range<usize>) -> [LaneMatches; WALK_LANES] {
     use aho_corasick::Anchored::No;
+    let mut found: [LaneMatches; WALK_LANES] = Default::default();
     let Ok(start) = dfa.start_state(No) else {
-        return Vec::new();
+        return found;
     };
     let reach = dfa.max_pattern_len().saturating_sub(1);
     // Lane k owns bounds[k]..bounds[k + 1] and starts `reach` bytes before it.
@@ -875,7 +905,10 @@ fn walk_in_step(dfa: &DFA, hay: &[u8], owned: Range<usize>) -> Vec<aho_corasick:
     let froms: [usize; WALK_LANES] = std::array::from_fn(|k| bounds[k].saturating_sub(reach));
     let lens: [usize; WALK_LANES] = std::array::from_fn(|k| bounds[k + 1] - froms[k]);
     let common = lens.iter().copied().min().unwrap_or(0);
-    let mut found: [Vec<aho_corasick::Match>; WALK_LANES] = Default::default();
+    for k in 0..WALK_LANES {
+        found[k].base = froms[k];
+    }
+    let owns = |k: usize| (bounds[k] - froms[k]) as u32;
     let mut states = [start; WALK_LANES];
     // The states stay in registers only in a loop this small; the rare match is reported
     // out of line (`report_matches` is cold).
@@ -885,7 +918,7 @@ fn walk_in_step(dfa: &DFA, hay: &[u8], owned: Range<usize>) -> Vec<aho_corasick:
         }
         for k in 0..WALK_LANES {
             if dfa.is_special(states[k]) {
-                report_matches(dfa, states[k], froms[k] + i + 1, bounds[k], &mut found[k]);
+                report_matches(dfa, states[k], i as u32 + 1, owns(k), &mut found[k].found);
             }
         }
     }
@@ -894,32 +927,29 @@ fn walk_in_step(dfa: &DFA, hay: &[u8], owned: Range<usize>) -> Vec<aho_corasick:
         for i in common..lens[k] {
             s = dfa.next_state(No, s, hay[froms[k] + i]);
             if dfa.is_special(s) {
-                report_matches(dfa, s, froms[k] + i + 1, bounds[k], &mut found[k]);
+                report_matches(dfa, s, i as u32 + 1, owns(k), &mut found[k].found);
             }
         }
     }
-    found.concat()
+    found
 }
 
-/// The matches of DFA state `sid`, reached at byte `at`, if `at` is past `owned_from`.
+/// The matches of DFA state `sid`, reached at byte `at` of a lane, if `at` is past
+/// `owned_from`.
 #[cold]
 #[inline(never)]
 fn report_matches(
     dfa: &DFA,
     sid: aho_corasick::automaton::StateID,
-    at: usize,
-    owned_from: usize,
-    out: &mut Vec<aho_corasick::Match>,
+    at: u32,
+    owned_from: u32,
+    out: &mut Vec<(u32, u32)>,
 ) {
     if !dfa.is_match(sid) || at <= owned_from {
         return;
     }
     for i in 0..dfa.match_len(sid) {
-        let pattern = dfa.match_pattern(sid, i);
-        out.push(aho_corasick::Match::new(
-            pattern,
-            at - dfa.pattern_len(pattern)..at,
-        ));
+        out.push((dfa.match_pattern(sid, i).as_u32(), at));
     }
 }
 
@@ -1382,8 +1412,7 @@ mod tests {
                 .collect()
         };
         let walked = |hay: &[u8]| -> Vec<(usize, Range<usize>)> {
-            dfa_matches(dfa, hay)
-                .iter()
+            in_order(dfa, dfa_matches(dfa, hay))
                 .map(|m| (m.pattern().as_usize(), m.range()))
                 .collect()
         };
