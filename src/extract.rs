@@ -128,8 +128,10 @@ fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
         .is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
+/// A link ends where Chinese text or full-width punctuation begins: copy often runs on
+/// straight after one (详询www.x.cn领取, [www.x.com]百家乐).
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:https?://|www\.)[^\s<>()（）\x22'，。；！？【】「」]+")
+    Regex::new(r"(?i)(?:https?://|www\.)[^\s<>()\[\]\x22'\p{Han}\u{3000}-\u{303F}\u{FF00}-\u{FFEF}]+")
         .expect("URL pattern is valid")
 });
 
@@ -183,6 +185,11 @@ mod tests {
         assert_eq!(
             pieces(FileKind::Text, "看 https://x.cn/zuijia 这里"),
             vec!["看 ", " 这里"]
+        );
+        // Copy straight after a link is copy.
+        assert_eq!(
+            pieces(FileKind::Text, "详询www.x.cn领取，[www.y.com]百家乐！http://z.cn?a=1，好"),
+            vec!["详询", "领取，[", "]百家乐！", "，好"]
         );
     }
 }
