@@ -128,10 +128,10 @@ fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
         .is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
-/// A link ends where Chinese text or full-width punctuation begins: copy often runs on
-/// straight after one (详询www.x.cn领取, [www.x.com]百家乐).
+/// A link is printable ASCII: it ends where Chinese text or full-width punctuation begins,
+/// since copy often runs on straight after one (详询www.x.cn领取, [www.x.com]百家乐).
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:https?://|www\.)[^\s<>()\[\]\x22'\p{Han}\u{3000}-\u{303F}\u{FF00}-\u{FFEF}]+")
+    Regex::new(r"(?i)(?:https?://|www\.)[!-~&&[^<>()\[\]\x22']]+")
         .expect("URL pattern is valid")
 });
 
