@@ -131,8 +131,7 @@ fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
 /// A link is printable ASCII: it ends where Chinese text or full-width punctuation begins,
 /// since copy often runs on straight after one (详询www.x.cn领取, [www.x.com]百家乐).
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:https?://|www\.)[!-~&&[^<>()\[\]\x22']]+")
-        .expect("URL pattern is valid")
+    Regex::new(r"(?i)(?:https?://|www\.)[!-~&&[^<>()\[\]\x22']]+").expect("URL pattern is valid")
 });
 
 /// Removes URLs from the ranges: a link is not copy.
@@ -188,7 +187,10 @@ mod tests {
         );
         // Copy straight after a link is copy.
         assert_eq!(
-            pieces(FileKind::Text, "详询www.x.cn领取，[www.y.com]百家乐！http://z.cn?a=1，好"),
+            pieces(
+                FileKind::Text,
+                "详询www.x.cn领取，[www.y.com]百家乐！http://z.cn?a=1，好"
+            ),
             vec!["详询", "领取，[", "]百家乐！", "，好"]
         );
     }
