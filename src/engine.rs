@@ -242,8 +242,7 @@ impl Engine {
         for m in self.literals.find(text) {
             for t in &self.targets[m.pattern().as_usize()] {
                 if t.role == Role::Anchor {
-                    let rt = &self.regexes[t.item as usize];
-                    gate.anchor(t.item, m.start(), &rt.companions, rt.max_len);
+                    gate.anchor(t.item, m.start(), &self.regexes);
                     continue;
                 }
                 if t.role == Role::Companion {
@@ -1092,55 +1091,58 @@ const GATED: usize = 16 * 1024;
 /// occurrence of each of their regex's sets of companions within its longest match, before or
 /// after: only around those can it match.
 struct Gate {
-    /// Anchor occurrences (regex, start), and how many of their sets have none near yet.
-    hits: Vec<(u32, usize)>,
-    missing: Vec<u8>,
-    /// Per companion set, where its last occurrence ended...
+    /// Anchor occurrences: regex, start, and how many of its sets have none near yet.
+    hits: Vec<(u32, usize, u8)>,
+    /// Per companion set, where its last occurrence ended (empty when the text is not
+    /// gated)...
     last: Vec<Option<usize>>,
     /// ...and the anchors still waiting for one: index into `hits`, and how far on it may end.
     waiting: Vec<Vec<(u32, usize)>>,
-    gated: bool,
 }
 
 impl Gate {
     fn new(sets: usize, len: usize) -> Gate {
-        let gated = len >= GATED && sets > 0;
-        let sets = if gated { sets } else { 0 };
+        let sets = if len >= GATED { sets } else { 0 };
         Gate {
             hits: Vec::new(),
-            missing: Vec::new(),
             last: vec![None; sets],
             waiting: vec![Vec::new(); sets],
-            gated,
         }
     }
 
-    /// An anchor of `regex`, whose longest match is `len`, begins at `at`.
-    fn anchor(&mut self, regex: u32, at: usize, sets: &[u32], len: Option<usize>) {
+    fn gated(&self) -> bool {
+        !self.last.is_empty()
+    }
+
+    /// An anchor of regex `regex` (of `regexes`) begins at `at`.
+    fn anchor(&mut self, regex: u32, at: usize, regexes: &[RegexTarget]) {
         let index = self.hits.len() as u32;
-        self.hits.push((regex, at));
         let mut missing = 0;
-        if let (true, Some(len)) = (self.gated, len) {
-            for &set in sets {
-                if self.last[set as usize].is_none_or(|end| end + len < at) {
-                    self.waiting[set as usize].push((index, at + len));
-                    missing += 1;
+        // A short text's anchors all pass: its regexes are not even looked up.
+        if self.gated() {
+            let rt = &regexes[regex as usize];
+            if let Some(len) = rt.max_len {
+                for &set in &rt.companions {
+                    if self.last[set as usize].is_none_or(|end| end + len < at) {
+                        self.waiting[set as usize].push((index, at + len));
+                        missing += 1;
+                    }
                 }
             }
         }
-        self.missing.push(missing);
+        self.hits.push((regex, at, missing));
     }
 
     /// An occurrence of companion set `set` ends at `end`: it is near every anchor waiting that
     /// it does not end too far on from; the others are too far back for any later one too.
     fn companion(&mut self, set: u32, end: usize) {
-        if !self.gated {
+        if !self.gated() {
             return;
         }
         self.last[set as usize] = Some(end);
         for (index, reach) in self.waiting[set as usize].drain(..) {
             if end <= reach {
-                self.missing[index as usize] -= 1;
+                self.hits[index as usize].2 -= 1;
             }
         }
     }
@@ -1150,8 +1152,7 @@ impl Gate {
         let mut hits: Vec<(u32, usize)> = self
             .hits
             .into_iter()
-            .zip(self.missing)
-            .filter_map(|(hit, missing)| (missing == 0).then_some(hit))
+            .filter_map(|(regex, at, missing)| (missing == 0).then_some((regex, at)))
             .collect();
         hits.sort_unstable();
         hits
@@ -1492,7 +1493,7 @@ mod tests {
         let whole = 0..text.len();
         let gated = engine.scan(&text, std::slice::from_ref(&whole));
         let gate = Gate::new(engine.companion_sets, text.len());
-        assert!(gate.gated);
+        assert!(gate.gated());
         // The same engine, every anchor searched around.
         engine.companion_sets = 0;
         let all = engine.scan(&text, std::slice::from_ref(&whole));
@@ -1502,21 +1503,29 @@ mod tests {
 
     #[test]
     fn the_gate_passes_anchors_with_each_companion_set_near_on_either_side() {
+        // Regex 7 reaches 20 bytes, 8 reaches 10, both with sets 0 and 1; 9 has no companions.
+        let regexes: Vec<RegexTarget> = (0..10)
+            .map(|i| RegexTarget {
+                max_len: Some(if i == 7 { 20 } else { 10 }),
+                companions: if i == 9 { Vec::new() } else { vec![0, 1] },
+                ..term_regex("甲", false)
+            })
+            .collect();
         let mut gate = Gate::new(2, GATED);
         gate.companion(0, 95);
         // Set 0 ended 5 before; set 1 comes 15 after, within 20.
-        gate.anchor(7, 100, &[0, 1], Some(20));
+        gate.anchor(7, 100, &regexes);
         // Only set 0 near: set 1 comes too late for it.
-        gate.anchor(8, 100, &[0, 1], Some(10));
+        gate.anchor(8, 100, &regexes);
         // No companions: always searched.
-        gate.anchor(9, 100, &[], Some(10));
+        gate.anchor(9, 100, &regexes);
         gate.companion(1, 115);
         // Both sets far back.
-        gate.anchor(7, 200, &[0, 1], Some(20));
+        gate.anchor(7, 200, &regexes);
         assert_eq!(gate.passed(), [(7, 100), (9, 100)]);
         // A short text is searched around every anchor.
         let mut gate = Gate::new(2, GATED - 1);
-        gate.anchor(7, 100, &[0, 1], Some(20));
+        gate.anchor(7, 100, &regexes);
         assert_eq!(gate.passed(), [(7, 100)]);
     }
 
