@@ -594,7 +594,7 @@ const ASCII_FOLDED: [bool; 128] = {
         t[c as usize] = true;
         c += 1;
     }
-    let noise = [b' ', b'\t', b'*', b'_', b'-', b'~', b'.', b'/', b'\\'];
+    let noise = [b' ', b'\t', b'*', b'_', b'-', b'~', b'^', b'.', b'/', b'\\'];
     let mut i = 0;
     while i < noise.len() {
         t[noise[i] as usize] = true;
@@ -707,7 +707,7 @@ fn is_han(c: char) -> bool {
 /// Line breaks are not noise — a phrase never continues across lines.
 fn is_noise(c: char) -> bool {
     match c {
-        ' ' | '\t' | '*' | '_' | '-' | '~' => true,
+        ' ' | '\t' | '*' | '_' | '-' | '~' | '^' => true,
         c if c.is_ascii() => false,
         // Check boxes say whether consent is pre-ticked (PC002); they are content.
         '☐' | '☑' | '☒' | '□' | '✓' | '✔' | '✅' => false,
@@ -749,6 +749,7 @@ mod tests {
         assert_eq!(norm("最 佳"), "最佳");
         assert_eq!(norm("最\u{200b}好"), "最好");
         assert_eq!(norm("最😀强·品*质"), "最强品质");
+        assert_eq!(norm("扑*克^分析"), "扑克分析");
         assert_eq!(norm("年化8.5%"), "年化8.5%");
         assert_eq!(norm("最\n佳"), "最\n佳");
         // A ticked box is what PC002 looks for, not noise.
